@@ -1,0 +1,1 @@
+export { commands, main, overview } from "./main.js";

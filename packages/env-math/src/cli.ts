@@ -1,0 +1,3 @@
+import type { Command } from "@reasonlab/runs/command";
+
+export const commands: Command[] = [];

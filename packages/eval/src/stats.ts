@@ -1,0 +1,73 @@
+// The statistics evals report, computed as the field computes them.
+
+/** Normal quantile for a two-sided 95% interval. */
+export const Z95 = 1.959963984540054;
+
+export interface Proportion {
+  value: number;
+  stderr: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/** Accuracy with its standard error and the Wilson score interval (sound near 0 and 1, unlike the Wald one). */
+export function proportion(successes: number, n: number, z = Z95): Proportion {
+  if (!Number.isInteger(successes) || !Number.isInteger(n) || n < 0 || successes < 0 || successes > n)
+    throw new RangeError(`proportion: need integers 0 <= successes <= n, got ${successes}/${n}`);
+  if (n === 0) return { value: Number.NaN, stderr: Number.NaN, lo: 0, hi: 1, n };
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return {
+    value: p,
+    stderr: Math.sqrt((p * (1 - p)) / n),
+    lo: Math.max(0, centre - half),
+    hi: Math.min(1, centre + half),
+    n,
+  };
+}
+
+/**
+ * Unbiased pass@k from n samples of which c are correct (Chen et al. 2021):
+ * 1 - C(n-c, k) / C(n, k), computed as a product so that large n neither overflows nor cancels.
+ */
+export function passAtK(n: number, c: number, k: number): number {
+  if (
+    !(Number.isInteger(n) && Number.isInteger(c) && Number.isInteger(k)) ||
+    c < 0 ||
+    c > n ||
+    k < 1 ||
+    k > n
+  )
+    throw new RangeError(`passAtK: need integers 0 <= c <= n and 1 <= k <= n, got n=${n} c=${c} k=${k}`);
+  if (n - c < k) return 1;
+  let allWrong = 1;
+  for (let i = n - c + 1; i <= n; i++) allWrong *= 1 - k / i;
+  return 1 - allWrong;
+}
+
+/**
+ * maj@k: whether the most common answer among the first k attempts is correct. Ties go to the
+ * answer seen first, so the result is deterministic. `null` answers (nothing extracted) never win.
+ */
+export function majorityAtK<A>(
+  answers: readonly (A | null)[],
+  isCorrect: (answer: A) => boolean,
+  k = answers.length,
+): boolean {
+  const counts = new Map<A, number>();
+  let best: A | null = null;
+  let bestCount = 0;
+  for (const answer of answers.slice(0, k)) {
+    if (answer === null) continue;
+    const count = (counts.get(answer) ?? 0) + 1;
+    counts.set(answer, count);
+    if (count > bestCount) {
+      best = answer;
+      bestCount = count;
+    }
+  }
+  return best !== null && isCorrect(best);
+}

@@ -1,0 +1,125 @@
+// Tensor backends. The model is written once against ops every backend supports; this module
+// decides which one runs and says so plainly when the one asked for cannot.
+import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
+
+export const BackendName = z.enum(["auto", "wasm", "cpu", "webgpu", "tensorflow"]);
+export type BackendName = z.infer<typeof BackendName>;
+
+export interface Backend {
+  tf: typeof TF;
+  /** The backend that actually runs: never "auto". */
+  name: Exclude<BackendName, "auto">;
+  /** What it runs on, e.g. "nvidia hopper (vulkan)" or "wasm, 1 thread". */
+  device: string;
+}
+
+export class BackendUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackendUnavailable";
+  }
+}
+
+const TENSORFLOW_HELP =
+  "The 'tensorflow' backend needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node (CPU), which download " +
+  "libtensorflow when installed and so are not installed by default. On a machine with network access and CUDA run:\n" +
+  "  npm install -w @reasonlab/policy @tensorflow/tfjs-node-gpu@4.22.0\n" +
+  "or use --backend webgpu (GPU through Vulkan) or --backend wasm (CPU).";
+
+interface GpuAdapter {
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+}
+
+let webgpuAdapter: Promise<GpuAdapter | null> | undefined;
+
+/** The WebGPU adapter Dawn finds through Vulkan, or null when there is none. */
+export function findWebgpuAdapter(): Promise<GpuAdapter | null> {
+  webgpuAdapter ??= (async () => {
+    const g = globalThis as unknown as {
+      navigator?: { gpu?: { requestAdapter(): Promise<GpuAdapter | null> } };
+    };
+    if (!g.navigator?.gpu) {
+      let webgpu: { create(flags: string[]): unknown; globals: object };
+      try {
+        webgpu = (await import("webgpu")) as unknown as typeof webgpu;
+      } catch (error) {
+        throw new BackendUnavailable(`the 'webgpu' npm package failed to load: ${(error as Error).message}`);
+      }
+      Object.assign(globalThis, webgpu.globals);
+      // tfjs-backend-webgpu looks for navigator.gpu when it is imported, so this comes first.
+      Object.defineProperty(globalThis, "navigator", {
+        value: { gpu: webgpu.create([]) },
+        configurable: true,
+        writable: true,
+      });
+    }
+    return (await g.navigator!.gpu!.requestAdapter()) ?? null;
+  })();
+  return webgpuAdapter;
+}
+
+function describeAdapter(adapter: GpuAdapter): string {
+  const info = adapter.info ?? {};
+  const parts = [info.vendor, info.architecture, info.description].filter(Boolean);
+  return `${parts.join(" ") || "unknown adapter"}${info.isFallbackAdapter ? " (software fallback)" : ""}`;
+}
+
+async function activate(tf: typeof TF, name: Exclude<BackendName, "auto" | "tensorflow">) {
+  if (!(await tf.setBackend(name)))
+    throw new BackendUnavailable(`tfjs could not start the '${name}' backend`);
+  await tf.ready();
+}
+
+/** Loads tfjs with the requested backend active. `auto`: a real GPU through WebGPU if there is one, else wasm. */
+export async function loadBackend(requested: BackendName = "auto"): Promise<Backend> {
+  if (requested === "tensorflow") {
+    for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+      try {
+        const tf = (await import(pkg)) as typeof TF;
+        await tf.ready();
+        return { tf, name: "tensorflow", device: `${pkg} (${tf.getBackend()})` };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") {
+          throw new BackendUnavailable(
+            `${pkg} is installed but failed to load: ${(error as Error).message}\n${TENSORFLOW_HELP}`,
+          );
+        }
+      }
+    }
+    throw new BackendUnavailable(
+      `neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed.\n${TENSORFLOW_HELP}`,
+    );
+  }
+
+  let name = requested;
+  let adapter: GpuAdapter | null = null;
+  if (requested === "webgpu" || requested === "auto") {
+    try {
+      adapter = await findWebgpuAdapter();
+    } catch (error) {
+      if (requested === "webgpu") throw error;
+    }
+    if (requested === "webgpu" && !adapter)
+      throw new BackendUnavailable(
+        "no WebGPU adapter: Dawn found no Vulkan device. Install a Vulkan driver (the NVIDIA driver's ICD on a GPU host, " +
+          "or mesa-vulkan-drivers >= 25 for lavapipe on CPU: scripts/system-deps.sh) and check VK_DRIVER_FILES.",
+      );
+    if (requested === "auto") name = adapter && !adapter.info?.isFallbackAdapter ? "webgpu" : "wasm";
+  }
+
+  const tf = await import("@tensorflow/tfjs");
+  if (name === "webgpu") {
+    await import("@tensorflow/tfjs-backend-webgpu");
+    await activate(tf, "webgpu");
+    return { tf, name: "webgpu", device: `${describeAdapter(adapter!)} (vulkan)` };
+  }
+  if (name === "wasm") {
+    await import("@tensorflow/tfjs-backend-wasm");
+    await activate(tf, "wasm");
+    return { tf, name: "wasm", device: "wasm, 1 thread" };
+  }
+  await activate(tf, "cpu");
+  return { tf, name: "cpu", device: "plain JavaScript" };
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // tfjs keeps one active backend per process: give each test file its own.
+    pool: "forks",
+    testTimeout: 60_000,
+  },
+});

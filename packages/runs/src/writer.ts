@@ -1,0 +1,304 @@
+// The writing side of a run directory. One process writes a run; any number read it.
+import fs from "node:fs";
+import path from "node:path";
+import { parseRecord } from "./errors.js";
+import { gitInfo, hostInfo, newRunId } from "./ids.js";
+import { type Appender, openAppender, writeFileAtomic } from "./jsonl.js";
+import { EPISODE_INFO, EPISODE_STEPS, MANIFEST, runPaths } from "./layout.js";
+import {
+  CheckpointManifest,
+  EpisodeInfo,
+  type EpisodeStepInput,
+  EpisodeStepRecord,
+  LOGS,
+  type LogInput,
+  type LogName,
+  type LogRecord,
+  RunInfo,
+  type RunKind,
+  SCHEMA_VERSION,
+} from "./schema.js";
+
+export interface CreateRunOptions {
+  /** Folder holding runs; the run gets a sub-folder named by its id. */
+  root: string;
+  name: string;
+  kind: RunKind;
+  /** The job's configuration, already validated by the job's own schema. */
+  config?: unknown;
+  backend?: string | null;
+  parent?: string;
+  tags?: string[];
+  /** Use this id instead of a new time-sortable one. */
+  id?: string;
+  /** fsync each record: survives power loss, not only crashes. */
+  durable?: boolean;
+  /** How often, at most, run.json's `updated` is refreshed while records are written. */
+  heartbeatMs?: number;
+  clock?: () => number;
+}
+
+export interface CheckpointMeta {
+  stage?: string;
+  metrics?: Record<string, number | null>;
+}
+
+export interface EpisodeWriter {
+  readonly id: string;
+  readonly dir: string;
+  /** Appends a step; the screenshot, if any, is saved first so a step never names a missing file. */
+  step(record: EpisodeStepInput, screenshot?: Buffer): EpisodeStepRecord;
+  end(status: EpisodeInfo["status"], reward?: number | null): EpisodeInfo;
+}
+
+export interface RunWriter {
+  readonly dir: string;
+  readonly id: string;
+  info(): RunInfo;
+  log<L extends LogName>(name: L, record: LogInput<L>): LogRecord<L>;
+  metrics(step: number, values: Record<string, number | null>): LogRecord<"metrics">;
+  event(
+    kind: string,
+    message: string,
+    extra?: Omit<LogInput<"events">, "kind" | "message">,
+  ): LogRecord<"events">;
+  setBackend(backend: string): void;
+  /**
+   * Saves a checkpoint: `save` writes files into a fresh folder, which then gets its manifest and
+   * is renamed into place, so readers only ever see whole checkpoints.
+   */
+  checkpoint(
+    step: number,
+    save: (dir: string) => void | Promise<void>,
+    meta?: CheckpointMeta,
+  ): Promise<string>;
+  episode(info: {
+    task: string;
+    goal: string;
+    model: string;
+    seed?: number;
+    viewport: EpisodeInfo["viewport"];
+    id?: string;
+  }): EpisodeWriter;
+  finish(): void;
+  fail(error: unknown): void;
+  /** Marks the run failed if the process dies from an uncaught error or a signal before finish(). */
+  guardProcess(): void;
+  close(): void;
+}
+
+export function createRun(options: CreateRunOptions): RunWriter {
+  const clock = options.clock ?? Date.now;
+  const id = options.id ?? newRunId(options.name, new Date(clock()));
+  const dir = path.join(options.root, id);
+  if (fs.existsSync(dir)) throw new Error(`run directory already exists: ${dir}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const now = clock();
+  const info = parseRecord(
+    RunInfo,
+    {
+      schema: SCHEMA_VERSION,
+      id,
+      name: options.name,
+      kind: options.kind,
+      created: now,
+      updated: now,
+      status: "running",
+      host: hostInfo(),
+      git: gitInfo(),
+      backend: options.backend ?? null,
+      parent: options.parent,
+      tags: options.tags ?? [],
+    },
+    "run.json",
+  );
+  const paths = runPaths(dir);
+  if (options.config !== undefined)
+    writeFileAtomic(paths.config, `${JSON.stringify(options.config, null, 2)}\n`);
+  const writer = runWriter(dir, info, options);
+  writer.event("started", `run ${id} started`);
+  return writer;
+}
+
+/** Reopens a run to continue it (after a crash or a kill): status goes back to running. */
+export function resumeRun(
+  dir: string,
+  options: Pick<CreateRunOptions, "durable" | "heartbeatMs" | "clock"> = {},
+): RunWriter {
+  const paths = runPaths(dir);
+  const previous = parseRecord(RunInfo, JSON.parse(fs.readFileSync(paths.info, "utf8")), paths.info);
+  const info: RunInfo = { ...previous, status: "running", error: undefined, host: hostInfo() };
+  const writer = runWriter(dir, info, options);
+  writer.event("resumed", `run resumed (was ${previous.status})`, {
+    data: previous.error ? { previousError: previous.error.message } : {},
+  });
+  return writer;
+}
+
+function runWriter(
+  dir: string,
+  initial: RunInfo,
+  options: Pick<CreateRunOptions, "durable" | "heartbeatMs" | "clock">,
+): RunWriter {
+  const clock = options.clock ?? Date.now;
+  const heartbeatMs = options.heartbeatMs ?? 5000;
+  const paths = runPaths(dir);
+  const appenders = new Map<LogName, Appender>();
+  let info = initial;
+  let lastHeartbeat = 0;
+  let closed = false;
+
+  function saveInfo(patch: Partial<RunInfo>) {
+    info = parseRecord(RunInfo, { ...info, ...patch, updated: clock() }, paths.info);
+    writeFileAtomic(paths.info, `${JSON.stringify(info, null, 2)}\n`);
+    lastHeartbeat = info.updated;
+  }
+  saveInfo({});
+
+  function heartbeat(t: number) {
+    if (t - lastHeartbeat >= heartbeatMs) saveInfo({});
+  }
+
+  function log<L extends LogName>(name: L, input: LogInput<L>): LogRecord<L> {
+    if (closed) throw new Error(`run ${info.id} is closed`);
+    const record = parseRecord(LOGS[name], { t: clock(), ...input }, `${name} record`) as LogRecord<L>;
+    let appender = appenders.get(name);
+    if (!appender) {
+      appender = openAppender(paths.log(name), { durable: options.durable });
+      appenders.set(name, appender);
+    }
+    appender.append(record);
+    heartbeat(record.t);
+    return record;
+  }
+
+  function event(kind: string, message: string, extra: Omit<LogInput<"events">, "kind" | "message"> = {}) {
+    return log("events", { ...extra, kind, message });
+  }
+
+  function end(patch: Partial<RunInfo>) {
+    if (closed) return;
+    saveInfo(patch);
+    for (const appender of appenders.values()) appender.close();
+    appenders.clear();
+    closed = true;
+  }
+
+  const writer: RunWriter = {
+    dir,
+    get id() {
+      return info.id;
+    },
+    info: () => info,
+    log,
+    metrics: (step, values) => log("metrics", { step, values }),
+    event,
+    setBackend(backend) {
+      saveInfo({ backend });
+    },
+    async checkpoint(step, save, meta = {}) {
+      const final = paths.checkpoint(step);
+      const tmp = `${final}.tmp-${process.pid}`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp, { recursive: true });
+      await save(tmp);
+      const files = fs
+        .readdirSync(tmp)
+        .filter((f) => f !== MANIFEST)
+        .sort();
+      const manifest = parseRecord(
+        CheckpointManifest,
+        { schema: SCHEMA_VERSION, step, t: clock(), stage: meta.stage, files, metrics: meta.metrics ?? {} },
+        `checkpoint ${step} manifest`,
+      );
+      writeFileAtomic(path.join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+      // Saving the same step again (a resumed run) replaces the old folder only once the new one is whole.
+      const old = `${final}.old-${process.pid}`;
+      if (fs.existsSync(final)) fs.renameSync(final, old);
+      fs.renameSync(tmp, final);
+      fs.rmSync(old, { recursive: true, force: true });
+      event("checkpoint", `checkpoint at step ${step}`, { step, data: { dir: path.relative(dir, final) } });
+      return final;
+    },
+    episode(meta) {
+      const episodeId =
+        meta.id ?? `${String(clock())}-${meta.task.replace(/[^A-Za-z0-9_-]+/g, "-")}`.slice(0, 120);
+      const episodeDir = paths.episode(episodeId);
+      fs.mkdirSync(episodeDir, { recursive: true });
+      let episode = parseRecord(
+        EpisodeInfo,
+        { schema: SCHEMA_VERSION, ...meta, id: episodeId, started: clock(), status: "running", steps: 0 },
+        `episode ${episodeId}`,
+      );
+      const saveEpisode = () =>
+        writeFileAtomic(path.join(episodeDir, EPISODE_INFO), `${JSON.stringify(episode, null, 2)}\n`);
+      saveEpisode();
+      const steps = openAppender(path.join(episodeDir, EPISODE_STEPS), { durable: options.durable });
+      return {
+        id: episodeId,
+        dir: episodeDir,
+        step(input, screenshot) {
+          const index = episode.steps;
+          const shot = screenshot ? `${String(index).padStart(5, "0")}.png` : undefined;
+          const record = parseRecord(
+            EpisodeStepRecord,
+            { t: clock(), ...input, index, screenshot: shot },
+            `episode ${episodeId} step ${index}`,
+          );
+          if (screenshot && shot) fs.writeFileSync(path.join(episodeDir, shot), screenshot);
+          steps.append(record);
+          episode = { ...episode, steps: index + 1 };
+          saveEpisode();
+          heartbeat(record.t);
+          return record;
+        },
+        end(status, reward) {
+          episode = parseRecord(
+            EpisodeInfo,
+            { ...episode, status, reward, ended: clock() },
+            `episode ${episodeId}`,
+          );
+          saveEpisode();
+          steps.close();
+          event("episode", `episode ${episodeId} ended: ${status}`, {
+            data: { episode: episodeId, reward: reward ?? null },
+          });
+          return episode;
+        },
+      };
+    },
+    finish() {
+      if (closed) return;
+      event("finished", "run finished");
+      end({ status: "finished" });
+    },
+    fail(error) {
+      if (closed) return;
+      const err = error instanceof Error ? error : new Error(String(error));
+      event("failed", err.message, { level: "error" });
+      end({ status: "failed", error: { message: err.message, stack: err.stack } });
+    },
+    guardProcess() {
+      const onSignal = (signal: NodeJS.Signals) => {
+        writer.fail(new Error(`interrupted by ${signal}`));
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      process.once("uncaughtException", (error) => {
+        writer.fail(error);
+        console.error(error);
+        process.exit(1);
+      });
+      process.once("exit", () => {
+        if (!closed) writer.fail(new Error("process exited before the run finished"));
+      });
+    },
+    close() {
+      for (const appender of appenders.values()) appender.close();
+      appenders.clear();
+      closed = true;
+    },
+  };
+  return writer;
+}
