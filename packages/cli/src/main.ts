@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await command.run(rest);
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`reasonlab ${error.message}\nRun 'reasonlab ${name} --help' for usage.`);

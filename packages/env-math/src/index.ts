@@ -1,1 +1,13 @@
-export {};
+export * from "./corpus.js";
+export * from "./dataset.js";
+export * from "./episode.js";
+export * from "./equivalence.js";
+export * from "./expr.js";
+export * from "./extract.js";
+export { FAMILIES } from "./families/index.js";
+export * from "./generate.js";
+export * from "./problem.js";
+export * from "./rational.js";
+export * from "./rewards.js";
+export * from "./rng.js";
+export * from "./verify.js";

@@ -1,0 +1,203 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  AnswerCheck,
+  buildSplit,
+  calculatorConversation,
+  correctness,
+  countdownPartial,
+  createCurriculum,
+  createMathEpisode,
+  DEFAULT_REWARDS,
+  format,
+  generate,
+  importGsm8k,
+  importMath,
+  JsonlError,
+  overlong,
+  pretrainDocument,
+  scoreCompletion,
+  sftConversation,
+  splitOf,
+  toGsm8k,
+  toMath,
+  verify,
+  writeJsonlAtomic,
+} from "../src/index.js";
+
+const number = AnswerCheck.parse({ kind: "number" });
+const problem = { answer: "12", check: number };
+
+describe("rewards", () => {
+  it("combine by weight, with each part reported", () => {
+    expect(scoreCompletion(DEFAULT_REWARDS, { problem, completion: "so <answer>12</answer>" })).toMatchObject(
+      {
+        reward: 1.1,
+        parts: { correct: 1, format: 1 },
+      },
+    );
+    expect(scoreCompletion(DEFAULT_REWARDS, { problem, completion: "the answer is 12" })).toMatchObject({
+      reward: 1,
+      parts: { correct: 1, format: 0 },
+    });
+    expect(
+      scoreCompletion(DEFAULT_REWARDS, { problem, completion: "<answer>13</answer>" }).reward,
+    ).toBeCloseTo(0.1);
+    const custom = [
+      { name: "correct", fn: correctness, weight: 2 },
+      { name: "format", fn: format, weight: -0.5 },
+    ];
+    expect(scoreCompletion(custom, { problem, completion: "<answer>12</answer>" }).reward).toBe(1.5);
+  });
+
+  it("DAPO soft overlong penalty: 0, then linear to -1, then -1", () => {
+    const fn = overlong({ maxLength: 100, buffer: 20 });
+    const at = (length: number) => fn({ problem, completion: "", length, verdict: verify(problem, "") });
+    expect(at(50)).toBe(0);
+    expect(at(80)).toBe(0);
+    expect(at(90)).toBe(-0.5);
+    expect(at(100)).toBe(-1);
+    expect(at(150)).toBe(-1);
+    expect(() => overlong({ maxLength: 10, buffer: 20 })).toThrow(RangeError);
+  });
+
+  it("Countdown gives partial credit for a valid expression with the right numbers", () => {
+    const p = {
+      answer: "(25 - 5) * 4",
+      check: AnswerCheck.parse({ kind: "countdown", numbers: [25, 5, 4], target: 80 }),
+    };
+    const score = (c: string) =>
+      scoreCompletion([{ name: "cd", fn: countdownPartial, weight: 1 }], { problem: p, completion: c })
+        .reward;
+    expect(score("<answer>(25 - 5) * 4</answer>")).toBe(1);
+    expect(score("<answer>25 * 4 - 5</answer>")).toBe(0.1);
+    expect(score("<answer>25 * 4</answer>")).toBe(0);
+    expect(score("<answer>25 * (4 -</answer>")).toBe(0);
+  });
+});
+
+describe("episodes", () => {
+  it("reset gives the task, step scores the completion", () => {
+    const env = createMathEpisode({ family: "add", difficulty: 2 });
+    const obs = env.reset(7);
+    expect(obs.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(obs.messages[1]!.content).toBe(generate("add", 2, 7).prompt);
+    const result = env.step(obs.problem.solution);
+    expect(result).toMatchObject({ reward: 1.1, done: true, info: { turn: 1, calculatorCalls: 0 } });
+    expect(() => env.step("again")).toThrow(/after the episode ended/);
+  });
+
+  it("with the calculator, a trailing <calc> call is answered in the transcript", () => {
+    const env = createMathEpisode({ family: "mul", difficulty: 4, calculator: true });
+    const obs = env.reset(3);
+    const expression = obs.problem.metadata.expression as string;
+    const first = env.step(`I will use the calculator. <calc>${expression}</calc>`);
+    expect(first.done).toBe(false);
+    expect(first.observation.messages.at(-1)).toEqual({
+      role: "tool",
+      content: `<result>${obs.problem.answer}</result>`,
+    });
+    const second = env.step(`<answer>${obs.problem.answer}</answer>`);
+    expect(second).toMatchObject({ done: true, reward: 1.1, info: { turn: 2, calculatorCalls: 1 } });
+  });
+
+  it("a bad calculator call is an error the model sees, and the turn limit ends the episode", () => {
+    const env = createMathEpisode({ family: "add", difficulty: 1, calculator: true, maxTurns: 2 });
+    env.reset(0);
+    const first = env.step("<calc>2 +* 2</calc>");
+    expect(first.observation.messages.at(-1)!.content).toMatch(/^<result>error: /);
+    expect(first.info.toolError).toBeDefined();
+    const second = env.step("<calc>2 + 2</calc>");
+    expect(second).toMatchObject({ done: true, reward: 0 });
+  });
+});
+
+describe("datasets", () => {
+  it("train and test splits are disjoint by construction", () => {
+    const opts = {
+      families: ["add", "decimal-compare", "letter-count", "gcd"],
+      difficulties: [1, 2, 3],
+      perCell: 40,
+      seed: 1,
+    };
+    const train = buildSplit({ ...opts, split: "train" });
+    const test = buildSplit({ ...opts, split: "test" });
+    expect(test.length).toBeGreaterThan(100);
+    const trainPrompts = new Set(train.map((p) => p.prompt));
+    expect(test.filter((p) => trainPrompts.has(p.prompt))).toEqual([]);
+    expect(test.every((p) => splitOf(p.prompt) === "test")).toBe(true);
+    expect(buildSplit({ ...opts, split: "test" })).toEqual(test); // seeded
+  });
+
+  it("the curriculum raises a family's difficulty once accuracy passes the threshold, and resumes", () => {
+    const c = createCurriculum({ families: ["add", "sub"], threshold: 0.8, window: 10, seed: 3 });
+    for (let i = 0; i < 40; i++) {
+      const p = c.next();
+      c.record(p, p.family === "add"); // the model always gets addition right, subtraction never
+    }
+    expect(c.levels().add).toBeGreaterThan(1);
+    expect(c.levels().sub).toBe(1);
+    const resumed = createCurriculum(
+      { families: ["add", "sub"], threshold: 0.8, window: 10, seed: 3 },
+      c.state(),
+    );
+    expect(resumed.next()).toEqual(c.next());
+  });
+
+  it("exports and re-imports GSM8K and MATH styles, answers intact", () => {
+    const problems = ["add", "fraction-add", "word-problem", "percent"].map((f) => generate(f, 3, 11));
+    const gsm = importGsm8k(problems.map((p) => JSON.stringify(toGsm8k(p))).join("\n"));
+    const math = importMath(problems.map((p) => JSON.stringify(toMath(p))).join("\n"));
+    for (const [i, p] of problems.entries()) {
+      expect(verify(p, `<answer>${gsm[i]!.answer}</answer>`).correct).toBe(true);
+      expect(verify(p, `<answer>${math[i]!.answer}</answer>`).correct).toBe(true);
+      expect(verify(gsm[i]!, gsm[i]!.solution).correct).toBe(true);
+    }
+    const real = importGsm8k(
+      '{"question": "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?", "answer": "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\\n#### 72"}',
+    );
+    expect(real[0]).toMatchObject({ answer: "72", check: { kind: "number" } });
+    expect(real[0]!.solution).not.toContain("<<");
+  });
+
+  it("malformed JSONL is rejected naming the line and field", () => {
+    const good = JSON.stringify({ question: "q", answer: "#### 1" });
+    expect(() => importGsm8k(`${good}\n{"question": "q", "answer": 5}`, "data.jsonl")).toThrow(
+      /^data\.jsonl:2: answer: /,
+    );
+    expect(() => importGsm8k(`${good}\n\n{not json`, "data.jsonl")).toThrow(/data\.jsonl:3: not JSON/);
+    expect(() => importGsm8k(`{"question": "q", "answer": "no hashes"}`)).toThrow(JsonlError);
+    expect(() => importMath(`{"problem": "p", "solution": "no box"}`, "m.jsonl")).toThrow(
+      /m\.jsonl:1: solution: no \\boxed/,
+    );
+  });
+
+  it("writes all or nothing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-math-"));
+    const file = path.join(dir, "out.jsonl");
+    writeJsonlAtomic(file, [{ a: 1 }]);
+    function* failing() {
+      yield { a: 2 };
+      throw new Error("generator broke");
+    }
+    expect(() => writeJsonlAtomic(file, failing())).toThrow("generator broke");
+    expect(fs.readFileSync(file, "utf8")).toBe('{"a":1}\n');
+    expect(fs.readdirSync(dir)).toEqual(["out.jsonl"]);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe("corpora", () => {
+  it("pretraining documents and SFT chats carry the worked solution", () => {
+    const p = generate("letter-count", 3, 2);
+    expect(pretrainDocument(p)).toBe(`Problem: ${p.prompt}\nSolution:\n${p.solution}\n`);
+    expect(sftConversation(p).messages.at(-1)).toEqual({ role: "assistant", content: p.solution });
+    expect(calculatorConversation(p)).toBeNull();
+    const calc = calculatorConversation(generate("expression", 4, 2))!;
+    const answer = generate("expression", 4, 2).answer;
+    expect(calc.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "assistant"]);
+    expect(calc.messages[3]!.content).toBe(`<result>${answer}</result>`);
+  });
+});
