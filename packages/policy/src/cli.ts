@@ -1,29 +1,32 @@
-// `reasonlab backends`: what tensor backends this machine can run.
+// `reasonlab train | serve | sample | backends`: the policy's commands.
+import fs from "node:fs";
+import path from "node:path";
 import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
 import { BackendName } from "./backend.js";
+
+/** A checkpoint folder, or a run directory (its newest checkpoint). */
+export async function resolveCheckpoint(dir: string): Promise<string> {
+  if (fs.existsSync(path.join(dir, "model.safetensors"))) return dir;
+  const { openRun } = await import("@reasonlab/runs");
+  if (fs.existsSync(path.join(dir, "run.json"))) {
+    const ckpts = openRun(dir).checkpoints();
+    if (ckpts.length === 0) throw new Error(`${dir}: this run has no checkpoint yet`);
+    return ckpts[ckpts.length - 1]!.dir;
+  }
+  throw new Error(`${dir}: neither a checkpoint (model.safetensors) nor a run directory (run.json)`);
+}
+
+const backendOption = { type: "string", value: "NAME", description: `tensor backend: ${BackendName.options.join(", ")}`, default: "auto" } as const;
 
 const backends = defineCommand({
   name: "backends",
   summary: "check which tensor backends run here, with a matmul on each",
   options: {
-    backend: {
-      type: "string",
-      value: "NAME",
-      description: `one of ${BackendName.options.join(", ")}; all when left out`,
-    },
-    size: {
-      type: "string",
-      value: "N",
-      description: "square matmul size for the speed check",
-      default: "512",
-    },
+    backend: { type: "string", value: "NAME", description: `one of ${BackendName.options.join(", ")}; all when left out` },
+    size: { type: "string", value: "N", description: "square matmul size for the speed check", default: "512" },
   },
-  schema: z.object({
-    backend: BackendName.optional(),
-    size: z.coerce.number().int().min(16).max(8192),
-    args: z.array(z.string()).max(0),
-  }),
+  schema: z.object({ backend: BackendName.optional(), size: z.coerce.number().int().min(16).max(8192), args: z.array(z.string()).max(0) }),
   async run({ backend, size }) {
     const { checkBackend } = await import("./backend-check.js");
     const names = backend ? [backend] : BackendName.options.filter((b) => b !== "auto");
@@ -31,14 +34,119 @@ const backends = defineCommand({
     for (const name of names) {
       const result = await checkBackend(name, size);
       if (result.ok) ok++;
-      console.log(
-        result.ok
-          ? `${name.padEnd(11)} ok    ${result.summary}`
-          : `${name.padEnd(11)} no    ${result.summary}`,
-      );
+      console.log(`${name.padEnd(11)} ${result.ok ? "ok" : "no"}    ${result.summary}`);
     }
     if (ok === 0) throw new Error("no tensor backend runs here");
   },
 });
 
-export const commands = [backends];
+const trainCommand = defineCommand({
+  name: "train",
+  summary: "train the policy (pretrain, SFT) from a config file, or resume a run",
+  options: {
+    config: { type: "string", short: "c", value: "FILE", description: "training config (JSON), e.g. configs/addition.json" },
+    resume: { type: "string", value: "RUN_DIR", description: "continue an interrupted stage from its last checkpoint" },
+    backend: { type: "string", value: "NAME", description: "override the config's tensor backend" },
+    runs: { type: "string", value: "DIR", description: "override where runs are written" },
+  },
+  schema: z
+    .object({
+      config: z.string().optional(),
+      resume: z.string().optional(),
+      backend: BackendName.optional(),
+      runs: z.string().optional(),
+      args: z.array(z.string()).max(0),
+    })
+    .refine((o) => (o.config === undefined) !== (o.resume === undefined), { message: "give exactly one of --config and --resume", path: ["config"] }),
+  examples: ["reasonlab train --config configs/addition.json", "reasonlab train --resume runs/20261128-101500-000-addition-sft-1a2b"],
+  async run({ config, resume, backend, runs }) {
+    const { train, resumeTraining, TrainConfig } = await import("./train.js");
+    let results: Awaited<ReturnType<typeof train>>;
+    if (resume) results = await resumeTraining(resume);
+    else {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(fs.readFileSync(config!, "utf8"));
+      } catch (error) {
+        throw new Error(`${config}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(error as Error).message})`}`);
+      }
+      const parsed = TrainConfig.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new Error(`${config}: ${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`);
+      }
+      results = await train({ ...parsed.data, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
+    }
+    for (const r of results)
+      console.log(`${r.runDir}: loss ${r.finalLoss.toFixed(3)}${r.accuracy !== null ? `, held-out accuracy ${(r.accuracy * 100).toFixed(1)}%` : ""}`);
+  },
+});
+
+const serve = defineCommand({
+  name: "serve",
+  summary: "serve a checkpoint over an OpenAI-compatible HTTP API",
+  options: {
+    checkpoint: { type: "string", value: "DIR", description: "checkpoint folder, or a run directory (its newest checkpoint)" },
+    host: { type: "string", value: "ADDR", description: "address to listen on", default: "127.0.0.1" },
+    port: { type: "string", value: "N", description: "port", default: "8000" },
+    name: { type: "string", value: "ID", description: "model id clients ask for", default: "reasonlab-policy" },
+    backend: backendOption,
+  },
+  schema: z.object({
+    checkpoint: z.string({ error: "give --checkpoint DIR" }),
+    host: z.string(),
+    port: z.coerce.number().int().min(0).max(65535),
+    name: z.string().min(1),
+    backend: BackendName,
+    args: z.array(z.string()).max(0),
+  }),
+  examples: ["reasonlab serve --checkpoint runs/<sft-run> --port 8000", "OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=none your-client"],
+  async run({ checkpoint, host, port, name, backend }) {
+    const { loadBackend } = await import("./backend.js");
+    const { loadCheckpoint } = await import("./checkpoint.js");
+    const { startServer } = await import("./serve.js");
+    const { tf, name: ran, device } = await loadBackend(backend);
+    const dir = await resolveCheckpoint(checkpoint);
+    const { model, tokenizer } = loadCheckpoint(tf, dir);
+    const server = await startServer({ model, tokenizer, id: name }, { host, port, log: (l) => console.log(l) });
+    console.log(`serving ${dir} as '${name}' on ${server.url} (${ran} on ${device}); Ctrl-C stops it`);
+    await new Promise(() => {});
+  },
+});
+
+const sampleCommand = defineCommand({
+  name: "sample",
+  summary: "complete a chat prompt with a checkpoint",
+  options: {
+    checkpoint: { type: "string", value: "DIR", description: "checkpoint folder, or a run directory" },
+    prompt: { type: "string", short: "p", value: "TEXT", description: "the user message" },
+    n: { type: "string", short: "n", value: "N", description: "completions", default: "1" },
+    temperature: { type: "string", short: "t", value: "T", description: "0 for greedy", default: "0" },
+    "max-tokens": { type: "string", value: "N", description: "most tokens per completion", default: "200" },
+    seed: { type: "string", value: "N", description: "sampling seed", default: "0" },
+    backend: backendOption,
+  },
+  schema: z.object({
+    checkpoint: z.string({ error: "give --checkpoint DIR" }),
+    prompt: z.string({ error: "give --prompt TEXT" }),
+    n: z.coerce.number().int().min(1).max(64),
+    temperature: z.coerce.number().min(0).max(5),
+    maxTokens: z.coerce.number().int().min(1),
+    seed: z.coerce.number().int(),
+    backend: BackendName,
+    args: z.array(z.string()).max(0),
+  }),
+  async run({ checkpoint, prompt, n, temperature, maxTokens, seed, backend }) {
+    const { loadBackend } = await import("./backend.js");
+    const { loadCheckpoint } = await import("./checkpoint.js");
+    const { sample } = await import("./sample.js");
+    const { renderChat } = await import("./chat.js");
+    const { tf } = await loadBackend(backend);
+    const { model, tokenizer } = loadCheckpoint(tf, await resolveCheckpoint(checkpoint));
+    const ids = renderChat(tokenizer, [{ role: "user", content: prompt }], { generation: true }).ids;
+    const out = await sample(model, tokenizer, [ids], { n, temperature, maxTokens, seed });
+    for (const c of out) console.log(`${c.text}\n[${c.finishReason}, ${c.tokens.length} tokens]\n`);
+  },
+});
+
+export const commands = [trainCommand, serve, sampleCommand, backends];

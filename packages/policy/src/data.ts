@@ -1,0 +1,128 @@
+// Token rows for training: pretraining windows over a document stream, or SFT rows packed with
+// whole conversations whose loss falls on assistant tokens only. Batches are a pure function of
+// (seed, step), so resuming at a step resumes the data stream exactly.
+import { createRng } from "@reasonlab/env-math";
+import { type ChatMessage, renderChat } from "./chat.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export interface Rows {
+  /** Row length in tokens (the model's context T). */
+  T: number;
+  count: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  /** 1 where the target counts toward the loss. */
+  weights: Float32Array;
+  /** Conversations cut short to fit a row (SFT). */
+  truncated: number;
+}
+
+function emptyRows(T: number, count: number): Rows {
+  return {
+    T,
+    count,
+    inputs: new Int32Array(count * T),
+    targets: new Int32Array(count * T),
+    weights: new Float32Array(count * T),
+    truncated: 0,
+  };
+}
+
+/** Documents joined into one stream (each opened by <|bos|>), cut into windows of T + 1. */
+export function pretrainRows(tok: Tokenizer, documents: Iterable<string>, T: number): Rows {
+  const stream: number[] = [];
+  for (const doc of documents) stream.push(tok.special["<|bos|>"], ...tok.encode(doc));
+  const count = Math.max(0, Math.floor((stream.length - 1) / T));
+  const rows = emptyRows(T, count);
+  for (let r = 0; r < count; r++)
+    for (let t = 0; t < T; t++) {
+      rows.inputs[r * T + t] = stream[r * T + t]!;
+      rows.targets[r * T + t] = stream[r * T + t + 1]!;
+      rows.weights[r * T + t] = 1;
+    }
+  return rows;
+}
+
+/** Whole conversations packed greedily into rows of T + 1 tokens, padded; loss on assistant tokens. */
+export function sftRows(tok: Tokenizer, conversations: Iterable<readonly ChatMessage[]>, T: number): Rows {
+  const packed: { ids: number[]; train: number[] }[] = [];
+  let current = { ids: [] as number[], train: [] as number[] };
+  let truncated = 0;
+  for (const messages of conversations) {
+    let { ids, trainable } = renderChat(tok, messages);
+    if (ids.length > T + 1) {
+      truncated++;
+      ids = ids.slice(0, T + 1);
+      trainable = trainable.slice(0, T + 1);
+    }
+    if (current.ids.length + ids.length > T + 1) {
+      packed.push(current);
+      current = { ids: [], train: [] };
+    }
+    current.ids.push(...ids);
+    current.train.push(...trainable);
+  }
+  if (current.ids.length > 0) packed.push(current);
+  const rows = emptyRows(T, packed.length);
+  const pad = tok.special["<|pad|>"];
+  packed.forEach(({ ids, train }, r) => {
+    for (let t = 0; t < T; t++) {
+      rows.inputs[r * T + t] = ids[t] ?? pad;
+      rows.targets[r * T + t] = ids[t + 1] ?? pad;
+      rows.weights[r * T + t] = train[t + 1] ?? 0;
+    }
+  });
+  rows.truncated = truncated;
+  return rows;
+}
+
+export interface Batch {
+  B: number;
+  T: number;
+  inputs: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
+  /** Tokens that count toward the loss. */
+  tokens: number;
+}
+
+/**
+ * The rows of batch `index`: row k of the stream is entry k mod N of epoch floor(k / N)'s seeded
+ * permutation. Stateless, so any step can be drawn again after a restart.
+ */
+export function batchAt(rows: Rows, index: number, B: number, seed: number): Batch {
+  if (rows.count === 0) throw new Error("no training rows: the corpus is smaller than one context window");
+  const { T } = rows;
+  const batch: Batch = {
+    B,
+    T,
+    inputs: new Int32Array(B * T),
+    targets: new Int32Array(B * T),
+    weights: new Float32Array(B * T),
+    tokens: 0,
+  };
+  for (let b = 0; b < B; b++) {
+    const k = index * B + b;
+    const r = permutation(rows.count, seed, Math.floor(k / rows.count))[k % rows.count]!;
+    batch.inputs.set(rows.inputs.subarray(r * T, (r + 1) * T), b * T);
+    batch.targets.set(rows.targets.subarray(r * T, (r + 1) * T), b * T);
+    batch.weights.set(rows.weights.subarray(r * T, (r + 1) * T), b * T);
+  }
+  for (const w of batch.weights) batch.tokens += w;
+  return batch;
+}
+
+let cached: { key: string; perm: Uint32Array } | null = null;
+function permutation(n: number, seed: number, epoch: number): Uint32Array {
+  const key = `${n}:${seed}:${epoch}`;
+  if (cached?.key === key) return cached.perm;
+  const rng = createRng("epoch", seed, epoch);
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  cached = { key, perm };
+  return perm;
+}

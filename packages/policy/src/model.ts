@@ -1,0 +1,448 @@
+// A decoder-only transformer in TensorFlow.js, written once for every backend: only ops that
+// wasm, cpu and webgpu all have, no tensor above rank 4, no gather in the backward pass.
+// Small models are bound by per-op overhead, so the forward pass keeps activations as 2-D
+// [tokens, width] matrices and fuses what it can (one qkv matmul, one rotary pass for q and k).
+import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
+
+/** The fields of a model config, without the cross-field check (for deriving other schemas). */
+export const ModelShape = z.object({
+  vocabSize: z.number().int().min(2),
+  dModel: z.number().int().min(8),
+  nLayers: z.number().int().min(1),
+  nHeads: z.number().int().min(1),
+  contextLength: z.number().int().min(2),
+  positions: z.enum(["rotary", "learned"]).default("rotary"),
+  mlp: z.enum(["relu2", "relu", "gelu", "swiglu"]).default("relu2"),
+  mlpRatio: z.number().positive().default(4),
+  norm: z.enum(["rmsnorm", "layernorm"]).default("rmsnorm"),
+  tiedEmbeddings: z.boolean().default(true),
+  ropeBase: z.number().positive().default(10_000),
+});
+
+export const ModelConfig = ModelShape.refine(
+  (c) => c.dModel % c.nHeads === 0 && (c.dModel / c.nHeads) % 2 === 0,
+  {
+    message: "dModel / nHeads must be a whole, even head size",
+    path: ["nHeads"],
+  },
+);
+export type ModelConfig = z.infer<typeof ModelConfig>;
+export type ModelConfigInput = z.input<typeof ModelConfig>;
+
+type Tensor = TF.Tensor;
+
+export interface Model {
+  tf: typeof TF;
+  config: ModelConfig;
+  /** Trainable weights by name, in a fixed order (the checkpoint's order). */
+  params: Map<string, TF.Variable>;
+}
+
+/**
+ * x @ w for 2-D matrices. tfjs-wasm multiplies untransposed matrices through XNNPACK but falls
+ * back to a naive loop (10x slower, measured) whenever transposeA or transposeB is set, which
+ * is what matMul's own gradient does. On wasm and cpu the gradient here transposes explicitly
+ * (a cheap copy) and multiplies plainly; other backends keep the built-in gradient.
+ */
+export function linear(model: Model, x: Tensor, w: Tensor): TF.Tensor2D {
+  const { tf } = model;
+  const backend = tf.getBackend();
+  if (backend !== "wasm" && backend !== "cpu") return tf.matMul(x as TF.Tensor2D, w as TF.Tensor2D);
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [a, b, save] = args as [TF.Tensor2D, TF.Tensor2D, (t: Tensor[]) => void];
+    save([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sa, sb] = saved as [TF.Tensor2D, TF.Tensor2D];
+        return [tf.matMul(dy as TF.Tensor2D, sb.transpose()), tf.matMul(sa.transpose(), dy as TF.Tensor2D)];
+      },
+    };
+  });
+  return f(x, w) as TF.Tensor2D;
+}
+
+const headSize = (c: ModelConfig) => c.dModel / c.nHeads;
+const hiddenSize = (c: ModelConfig) => Math.round((c.dModel * c.mlpRatio) / 8) * 8 || 8;
+
+/** Every weight: name, shape and how it starts. */
+export function paramSpecs(
+  c: ModelConfig,
+): { name: string; shape: number[]; init: "normal" | "ones" | "zeros"; std?: number }[] {
+  const d = c.dModel;
+  const h = hiddenSize(c);
+  const std = 0.02;
+  const residualStd = std / Math.sqrt(2 * c.nLayers); // GPT-2: keep the residual stream's variance flat with depth
+  const norm = (name: string) => [
+    { name: `${name}.g`, shape: [d], init: "ones" as const },
+    ...(c.norm === "layernorm" ? [{ name: `${name}.b`, shape: [d], init: "zeros" as const }] : []),
+  ];
+  const specs: ReturnType<typeof paramSpecs> = [
+    { name: "wte", shape: [c.vocabSize, d], init: "normal", std },
+  ];
+  if (c.positions === "learned")
+    specs.push({ name: "wpe", shape: [c.contextLength, d], init: "normal", std: 0.01 });
+  for (let i = 0; i < c.nLayers; i++) {
+    specs.push(
+      ...norm(`h${i}.norm1`),
+      { name: `h${i}.attn.qkv`, shape: [d, 3 * d], init: "normal", std },
+      { name: `h${i}.attn.proj`, shape: [d, d], init: "normal", std: residualStd },
+      ...norm(`h${i}.norm2`),
+      { name: `h${i}.mlp.fc`, shape: [d, c.mlp === "swiglu" ? 2 * h : h], init: "normal", std },
+      { name: `h${i}.mlp.proj`, shape: [h, d], init: "normal", std: residualStd },
+    );
+  }
+  specs.push(...norm("normf"));
+  if (!c.tiedEmbeddings) specs.push({ name: "lm_head", shape: [d, c.vocabSize], init: "normal", std });
+  return specs;
+}
+
+export function countParams(c: ModelConfig): number {
+  return paramSpecs(c).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+let modelCount = 0;
+
+/** Seeded initial weights, drawn in JavaScript so every backend starts from the same numbers. */
+export function initModel(
+  tf: typeof TF,
+  configInput: ModelConfigInput,
+  seed: number,
+  { empty = false } = {},
+): Model {
+  const config = ModelConfig.parse(configInput);
+  let s = (seed >>> 0) + 0x9e3779b9;
+  const uniform = () => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const params = new Map<string, TF.Variable>();
+  for (const spec of paramSpecs(config)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    if (spec.init === "ones") values.fill(1);
+    else if (spec.init === "normal" && !empty)
+      for (let i = 0; i < size; i++) {
+        const u = Math.max(uniform(), 1e-12);
+        values[i] = spec.std! * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
+      }
+    // tfjs variable names are global: suffix them so several models can live in one process
+    params.set(spec.name, tf.variable(tf.tensor(values, spec.shape), true, `${spec.name}#${++modelCount}`));
+  }
+  return { tf, config, params };
+}
+
+export function disposeModel(model: Model) {
+  for (const v of model.params.values()) v.dispose();
+  model.params.clear();
+}
+
+// ---- constants, built once per shape and kept ----
+
+interface Constants {
+  causal: Map<number, Tensor>;
+  rope: Map<number, { cos: Tensor; sin: Tensor }>;
+  ropeTable?: { cos: Tensor; sin: Tensor };
+  swap?: Tensor;
+}
+const constantsOf = new WeakMap<Model, Constants>();
+function constants(model: Model): Constants {
+  let c = constantsOf.get(model);
+  if (!c) {
+    c = { causal: new Map(), rope: new Map() };
+    constantsOf.set(model, c);
+  }
+  return c;
+}
+
+/** Frees the cached masks and rotary tables (the weights stay). */
+export function disposeConstants(model: Model) {
+  const c = constantsOf.get(model);
+  if (!c) return;
+  for (const t of c.causal.values()) t.dispose();
+  for (const { cos, sin } of c.rope.values()) {
+    cos.dispose();
+    sin.dispose();
+  }
+  c.ropeTable?.cos.dispose();
+  c.ropeTable?.sin.dispose();
+  c.swap?.dispose();
+  constantsOf.delete(model);
+}
+
+function causalMask(model: Model, T: number): Tensor {
+  const c = constants(model);
+  let m = c.causal.get(T);
+  if (!m) {
+    const values = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) values[i * T + j] = -1e9;
+    m = model.tf.keep(model.tf.tensor(values, [T, T]));
+    c.causal.set(T, m);
+  }
+  return m;
+}
+
+/**
+ * Rotary tables for q and k together, laid out as [positions, 2H * 2 * hd/2]: for each head the
+ * first and second halves of the head dimension. The sine carries the sign of rotate-half, and
+ * q's entries carry the attention scale 1/sqrt(hd), which saves an op on the score matrix.
+ */
+function ropeRow(c: ModelConfig, pos: number, cos: Float32Array, sin: Float32Array, at: number) {
+  const hd = headSize(c);
+  const half = hd / 2;
+  const scale = 1 / Math.sqrt(hd);
+  for (let head = 0; head < 2 * c.nHeads; head++) {
+    const s = head < c.nHeads ? scale : 1;
+    for (let i = 0; i < half; i++) {
+      const angle = pos / c.ropeBase ** ((2 * i) / hd);
+      const base = at + head * hd;
+      cos[base + i] = Math.cos(angle) * s;
+      cos[base + half + i] = Math.cos(angle) * s;
+      sin[base + i] = -Math.sin(angle) * s; // first half gets -x2 sin
+      sin[base + half + i] = Math.sin(angle) * s; // second half gets +x1 sin
+    }
+  }
+}
+
+function ropeTable(model: Model): { cos: Tensor; sin: Tensor } {
+  const c = constants(model);
+  if (!c.ropeTable) {
+    const cfg = model.config;
+    const width = 2 * cfg.dModel;
+    const cos = new Float32Array(cfg.contextLength * width);
+    const sin = new Float32Array(cfg.contextLength * width);
+    for (let p = 0; p < cfg.contextLength; p++) ropeRow(cfg, p, cos, sin, p * width);
+    c.ropeTable = {
+      cos: model.tf.keep(model.tf.tensor(cos, [cfg.contextLength, width])),
+      sin: model.tf.keep(model.tf.tensor(sin, [cfg.contextLength, width])),
+    };
+  }
+  return c.ropeTable;
+}
+
+/** Rotary factors for positions 0..T-1, shaped [1, T*2H, 2, hd/2] to broadcast over the batch. */
+function ropeFor(model: Model, T: number) {
+  const c = constants(model);
+  let r = c.rope.get(T);
+  if (!r) {
+    const { tf, config } = model;
+    const table = ropeTable(model);
+    const shape = [1, T * 2 * config.nHeads, 2, headSize(config) / 2];
+    r = tf.tidy(() => ({
+      cos: tf.keep(table.cos.slice([0, 0], [T, -1]).reshape(shape)),
+      sin: tf.keep(table.sin.slice([0, 0], [T, -1]).reshape(shape)),
+    }));
+    c.rope.set(T, r);
+  }
+  return r;
+}
+
+/**
+ * Swaps the two halves of every head vector (rotate-half without its signs, which the sine table
+ * carries), as a matmul with a constant permutation: wasm's Reverse is a slow generic loop, and
+ * the permutation is its own transpose, so the gradient is the same matmul.
+ */
+function swapHalves(model: Model, x: TF.Tensor2D): TF.Tensor2D {
+  const { tf } = model;
+  const c = constants(model);
+  const hd = x.shape[1];
+  if (!c.swap) {
+    const p = new Float32Array(hd * hd);
+    for (let i = 0; i < hd; i++) p[((i + hd / 2) % hd) * hd + i] = 1;
+    c.swap = tf.keep(tf.tensor2d(p, [hd, hd]));
+  }
+  const swap = c.swap as TF.Tensor2D;
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [a] = args as [TF.Tensor2D];
+    return { value: tf.matMul(a, swap), gradFunc: (dy: Tensor) => [tf.matMul(dy as TF.Tensor2D, swap)] };
+  });
+  return f(x) as TF.Tensor2D;
+}
+
+// ---- the forward pass ----
+
+/** Embedding lookup whose gradient is a matmul with one-hot rows: wasm has no gather gradient. */
+function embed(model: Model, ids: Tensor): Tensor {
+  const { tf } = model;
+  const V = model.config.vocabSize;
+  const lookup = tf.customGrad((...args: unknown[]) => {
+    const [table, flat, save] = args as [TF.Tensor2D, TF.Tensor1D, (t: Tensor[]) => void];
+    save([flat]);
+    return {
+      value: tf.gather(table, flat),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => [
+        tf.matMul(
+          tf
+            .oneHot(saved[0] as TF.Tensor1D, V)
+            .toFloat()
+            .transpose(),
+          dy as TF.Tensor2D,
+        ),
+        tf.zerosLike(saved[0]!),
+      ],
+    };
+  });
+  return lookup(model.params.get("wte")!, ids.flatten()) as TF.Tensor2D;
+}
+
+function norm(model: Model, x: Tensor, name: string): Tensor {
+  const { tf, params } = model;
+  const g = params.get(`${name}.g`)!;
+  if (model.config.norm === "rmsnorm") return x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
+  const { mean, variance } = tf.moments(x, -1, true);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(1e-5)))
+    .mul(g)
+    .add(params.get(`${name}.b`)!);
+}
+
+function mlp(model: Model, x: Tensor, i: number): Tensor {
+  const { tf, params, config } = model;
+  const h = linear(model, x, params.get(`h${i}.mlp.fc`)!);
+  let act: Tensor;
+  if (config.mlp === "relu2") act = tf.relu(h).square();
+  else if (config.mlp === "relu") act = tf.relu(h);
+  else if (config.mlp === "gelu") {
+    // tanh approximation: tfjs has no gelu op
+    act = h.mul(tf.tanh(h.add(h.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)).mul(0.5);
+  } else {
+    const [gate, up] = tf.split(h, 2, 1);
+    act = gate!.mul(tf.sigmoid(gate!)).mul(up!);
+  }
+  return linear(model, act, params.get(`h${i}.mlp.proj`)!);
+}
+
+/** Per-layer keys and values of the tokens seen so far, for incremental decoding. */
+export interface KvCache {
+  k: Tensor[];
+  v: Tensor[];
+  /** Positions consumed so far. */
+  length: number;
+}
+
+export interface ForwardOptions {
+  /** Additive attention bias broadcast to [B, H, Tq, Tk]: causal and padding masks. */
+  bias?: Tensor;
+  /** Rotary factors for these query positions, [B or 1, Tq*2H, 2, hd/2]; default positions 0..T-1. */
+  rope?: { cos: Tensor; sin: Tensor };
+  /** Learned-position rows to add, [B or 1, Tq, D]; default positions 0..T-1. */
+  positions?: Tensor;
+  /** Appends this step's keys and values to the cache (and attends over all of it). */
+  cache?: KvCache;
+}
+
+/** Final hidden states, [B*T, D], for token ids [B, T]. */
+export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions = {}): TF.Tensor2D {
+  const { tf, params, config } = model;
+  const [B, T] = ids.shape;
+  const D = config.dModel;
+  const H = config.nHeads;
+  const hd = headSize(config);
+  let x = embed(model, ids);
+  if (config.positions === "learned") {
+    const pos = options.positions ?? params.get("wpe")!.slice([0, 0], [T, D]).expandDims(0);
+    x = x
+      .reshape([B, T, D])
+      .add(pos)
+      .reshape([B * T, D]);
+  }
+  const rope = config.positions === "rotary" ? (options.rope ?? ropeFor(model, T)) : null;
+  const bias = options.bias ?? causalMask(model, T);
+  for (let i = 0; i < config.nLayers; i++) {
+    const xn = norm(model, x, `h${i}.norm1`);
+    const qkv = linear(model, xn, params.get(`h${i}.attn.qkv`)!);
+    let [qk, v] = tf.split(qkv, [2 * D, D], 1) as [Tensor, Tensor];
+    if (rope) {
+      const q4 = qk.reshape([B, T * 2 * H, 2, hd / 2]);
+      qk = q4.mul(rope.cos).add(
+        swapHalves(model, qk.reshape([B * T * 2 * H, hd]))
+          .reshape(q4.shape)
+          .mul(rope.sin),
+      );
+    }
+    const [q, kNew] = tf.split(qk.reshape([B, T, 2 * H, hd]).transpose([0, 2, 1, 3]), 2, 1) as [
+      Tensor,
+      Tensor,
+    ];
+    let k = kNew;
+    let vh = v.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
+    if (options.cache) {
+      const cache = options.cache;
+      if (cache.k[i]) {
+        k = tf.concat([cache.k[i]!, k], 2);
+        vh = tf.concat([cache.v[i]!, vh], 2);
+        cache.k[i]!.dispose();
+        cache.v[i]!.dispose();
+      }
+      cache.k[i] = tf.keep(k);
+      cache.v[i] = tf.keep(vh);
+    }
+    let scores = tf.matMul(q, k, false, true);
+    if (!rope) scores = scores.mul(1 / Math.sqrt(hd)); // rotary tables carry the scale already
+    const att = tf.softmax(scores.add(bias));
+    const y = tf
+      .matMul(att, vh)
+      .transpose([0, 2, 1, 3])
+      .reshape([B * T, D]);
+    x = x.add(linear(model, y, params.get(`h${i}.attn.proj`)!));
+    x = x.add(mlp(model, norm(model, x, `h${i}.norm2`), i));
+  }
+  if (options.cache) options.cache.length += T;
+  return norm(model, x, "normf") as TF.Tensor2D;
+}
+
+/** Logits [N, V] for hidden states [N, D]. */
+export function logitsOf(model: Model, h: TF.Tensor2D): TF.Tensor2D {
+  const { params, config } = model;
+  return linear(model, h, config.tiedEmbeddings ? params.get("wte")!.transpose() : params.get("lm_head")!);
+}
+
+/**
+ * Mean cross-entropy of predicting `targets` [B, T] at the positions where `weights` [B, T] is 1
+ * (all positions without weights). softmaxCrossEntropy's gradient is softmax - onehot, one op.
+ */
+export function lossOf(
+  model: Model,
+  inputs: TF.Tensor2D,
+  targets: TF.Tensor2D,
+  weights?: TF.Tensor2D,
+): TF.Scalar {
+  const { tf } = model;
+  const logits = logitsOf(model, hidden(model, inputs));
+  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
+  const perToken = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE);
+  if (!weights) return perToken.mean() as TF.Scalar;
+  const w = weights.flatten();
+  return perToken.mul(w).sum().div(w.sum().maximum(1)) as TF.Scalar;
+}
+
+/** Log-probabilities of `targets` under the model, [B, T]: the quantity RL takes gradients of. */
+export function tokenLogprobs(model: Model, inputs: TF.Tensor2D, targets: TF.Tensor2D): TF.Tensor2D {
+  const { tf } = model;
+  const [B, T] = inputs.shape;
+  const logits = logitsOf(model, hidden(model, inputs));
+  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
+  return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg().reshape([B, T]);
+}
+
+/** Rotary factors for explicit positions [B, T] (left-padded batches while sampling). */
+export function ropeAt(model: Model, positions: TF.Tensor2D): { cos: Tensor; sin: Tensor } {
+  const { tf, config } = model;
+  const [B, T] = positions.shape;
+  const table = ropeTable(model);
+  const shape = [B, T * 2 * config.nHeads, 2, headSize(config) / 2];
+  const flat = positions.flatten();
+  return { cos: tf.gather(table.cos, flat).reshape(shape), sin: tf.gather(table.sin, flat).reshape(shape) };
+}
+
+/** Learned-position rows for explicit positions [B, T]. */
+export function positionRows(model: Model, positions: TF.Tensor2D): Tensor {
+  const [B, T] = positions.shape;
+  return model.tf.gather(model.params.get("wpe")!, positions.flatten()).reshape([B, T, model.config.dModel]);
+}

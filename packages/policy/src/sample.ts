@@ -1,0 +1,247 @@
+// Batched sampling with a KV cache: prompts are left-padded into one batch, prefilled once, then
+// decoded a token at a time. Sampling itself (temperature, top-k, top-p) runs in JavaScript on
+// the last position's logits, with a seeded generator per row, so a seed fixes the output.
+import { createRng, type Rng } from "@reasonlab/env-math";
+import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
+import {
+  disposeConstants,
+  hidden,
+  type KvCache,
+  logitsOf,
+  type Model,
+  positionRows,
+  ropeAt,
+} from "./model.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export const SampleOptions = z.object({
+  maxTokens: z.number().int().min(1).default(128),
+  /** 0 means greedy. */
+  temperature: z.number().min(0).max(5).default(1),
+  topK: z.number().int().min(0).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  stop: z.array(z.string().min(1)).max(8).default([]),
+  /** Completions per prompt. */
+  n: z.number().int().min(1).max(64).default(1),
+  seed: z.number().int().default(0),
+  /** Top alternatives to report per token (their log-probabilities), besides the chosen one. */
+  topLogprobs: z.number().int().min(0).max(20).default(0),
+});
+export type SampleOptions = z.infer<typeof SampleOptions>;
+export type SampleOptionsInput = z.input<typeof SampleOptions>;
+
+export interface TokenChoice {
+  id: number;
+  /** Log-probability under the model itself (temperature 1): what RL and the API report. */
+  logprob: number;
+  top: { id: number; logprob: number }[];
+}
+
+export interface Completion {
+  /** Index of the prompt this completes. */
+  prompt: number;
+  tokens: TokenChoice[];
+  text: string;
+  finishReason: "stop" | "length";
+}
+
+export interface SampleEvents {
+  /** Called as each token is chosen (for streaming), with the text it adds. */
+  onToken?: (row: number, token: TokenChoice, text: string) => void;
+}
+
+function logSoftmax(logits: Float32Array, from: number, V: number, out: Float64Array) {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < V; i++) max = Math.max(max, logits[from + i]!);
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(logits[from + i]! - max);
+  const lse = max + Math.log(sum);
+  for (let i = 0; i < V; i++) out[i] = logits[from + i]! - lse;
+}
+
+/** Picks one of the `allowed` token ids from the model's log-probabilities. */
+function choose(logp: Float64Array, allowed: readonly number[], o: SampleOptions, rng: Rng): number {
+  let best = allowed[0]!;
+  for (const i of allowed) if (logp[i]! > logp[best]!) best = i;
+  if (o.temperature === 0) return best;
+  const ids = [...allowed].sort((a, b) => logp[b]! - logp[a]!);
+  let keep = o.topK > 0 ? Math.min(o.topK, ids.length) : ids.length;
+  const weights = new Float64Array(keep);
+  let total = 0;
+  for (let j = 0; j < keep; j++) {
+    weights[j] = Math.exp((logp[ids[j]!]! - logp[best]!) / o.temperature);
+    total += weights[j]!;
+  }
+  if (o.topP < 1) {
+    let mass = 0;
+    for (let j = 0; j < keep; j++) {
+      mass += weights[j]! / total;
+      if (mass >= o.topP) {
+        keep = j + 1;
+        break;
+      }
+    }
+    total = 0;
+    for (let j = 0; j < keep; j++) total += weights[j]!;
+  }
+  let r = rng.next() * total;
+  for (let j = 0; j < keep; j++) {
+    r -= weights[j]!;
+    if (r <= 0) return ids[j]!;
+  }
+  return ids[keep - 1]!;
+}
+
+/**
+ * Completes each prompt (token ids, e.g. a rendered chat ending in <|assistant|>) `n` times.
+ * Stops a row at <|end|>, a stop string (cut from the text), maxTokens, or the context's end.
+ */
+export async function sample(
+  model: Model,
+  tok: Tokenizer,
+  prompts: readonly (readonly number[])[],
+  optionsInput: SampleOptionsInput = {},
+  events: SampleEvents = {},
+): Promise<Completion[]> {
+  const o = SampleOptions.parse(optionsInput);
+  const { tf, config } = model;
+  const V = config.vocabSize;
+  const rowsPrompt = prompts.flatMap((p, i) => Array.from({ length: o.n }, () => i));
+  const R = rowsPrompt.length;
+  if (R === 0) return [];
+  const P = Math.max(...prompts.map((p) => p.length));
+  if (P >= config.contextLength)
+    throw new RangeError(`prompt of ${P} tokens leaves no room in a ${config.contextLength}-token context`);
+  const steps = Math.min(o.maxTokens, config.contextLength - P);
+  const pad = tok.special["<|pad|>"];
+  const end = tok.special["<|end|>"];
+  // the model may only emit text tokens and <|end|>: never a role token or padding
+  const allowed = Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i).concat(end);
+  const padLen = rowsPrompt.map((i) => P - prompts[i]!.length);
+  const rngs = rowsPrompt.map((_, r) => createRng("sample", o.seed, r));
+
+  const ids = new Int32Array(R * P);
+  const pos = new Int32Array(R * P);
+  for (let r = 0; r < R; r++) {
+    const p = prompts[rowsPrompt[r]!]!;
+    for (let t = 0; t < P; t++) {
+      ids[r * P + t] = t < padLen[r]! ? pad : p[t - padLen[r]!]!;
+      pos[r * P + t] = Math.max(0, t - padLen[r]!);
+    }
+  }
+  const cache: KvCache = { k: [], v: [], length: 0 };
+  // padding columns stay masked for the whole generation
+  const padBias = (L: number) => {
+    const b = new Float32Array(R * L);
+    for (let r = 0; r < R; r++) for (let t = 0; t < padLen[r]!; t++) b[r * L + t] = -1e9;
+    return b;
+  };
+
+  const out: Completion[] = rowsPrompt.map((prompt) => ({
+    prompt,
+    tokens: [],
+    text: "",
+    finishReason: "length",
+  }));
+  const bytes: number[][] = rowsPrompt.map(() => []);
+  const done = new Array<boolean>(R).fill(false);
+  const decoder = new TextDecoder();
+  const logp = new Float64Array(V);
+  try {
+    let logits = tf.tidy(() => {
+      const idsT = tf.tensor2d(ids, [R, P], "int32");
+      const posT = tf.tensor2d(pos, [R, P], "int32");
+      const causal = new Float32Array(P * P);
+      for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) causal[i * P + j] = -1e9;
+      const bias = tf.tensor(causal, [1, 1, P, P]).add(tf.tensor(padBias(P), [R, 1, 1, P]));
+      const h = hidden(model, idsT, {
+        bias,
+        cache,
+        ...(config.positions === "rotary"
+          ? { rope: ropeAt(model, posT) }
+          : { positions: positionRows(model, posT) }),
+      });
+      return logitsOf(
+        model,
+        h
+          .reshape([R, P, config.dModel])
+          .slice([0, P - 1, 0], [R, 1, config.dModel])
+          .reshape([R, config.dModel]),
+      );
+    });
+    for (let s = 0; s < steps; s++) {
+      const values = (await logits.data()) as Float32Array;
+      logits.dispose();
+      const next = new Int32Array(R);
+      for (let r = 0; r < R; r++) {
+        if (done[r]) {
+          next[r] = pad;
+          continue;
+        }
+        logSoftmax(values, r * V, V, logp);
+        const id = choose(logp, allowed, o, rngs[r]!);
+        const top =
+          o.topLogprobs > 0
+            ? [...allowed]
+                .sort((a, b) => logp[b]! - logp[a]!)
+                .slice(0, o.topLogprobs)
+                .map((i) => ({ id: i, logprob: logp[i]! }))
+            : [];
+        const choice: TokenChoice = { id, logprob: logp[id]!, top };
+        next[r] = id;
+        out[r]!.tokens.push(choice);
+        if (id === end) {
+          done[r] = true;
+          out[r]!.finishReason = "stop";
+          events.onToken?.(r, choice, "");
+          continue;
+        }
+        bytes[r]!.push(...tok.tokenBytes(id));
+        const text = decoder.decode(Uint8Array.from(bytes[r]!));
+        const added = text.slice(out[r]!.text.length);
+        out[r]!.text = text;
+        const hit = o.stop.map((stop) => text.indexOf(stop)).filter((i) => i >= 0);
+        if (hit.length > 0) {
+          out[r]!.text = text.slice(0, Math.min(...hit));
+          done[r] = true;
+          out[r]!.finishReason = "stop";
+          events.onToken?.(
+            r,
+            choice,
+            added.slice(0, Math.max(0, added.length - (text.length - out[r]!.text.length))),
+          );
+          continue;
+        }
+        events.onToken?.(r, choice, added);
+      }
+      if (done.every(Boolean) || s === steps - 1) break;
+      const L = cache.length + 1;
+      logits = tf.tidy(() => {
+        const posT = tf.tensor2d(
+          Int32Array.from({ length: R }, (_, r) => cache.length - padLen[r]!),
+          [R, 1],
+          "int32",
+        );
+        const h = hidden(model, tf.tensor2d(next, [R, 1], "int32"), {
+          bias: tf.tensor(padBias(L), [R, 1, 1, L]),
+          cache,
+          ...(config.positions === "rotary"
+            ? { rope: ropeAt(model, posT) }
+            : { positions: positionRows(model, posT) }),
+        });
+        return logitsOf(model, h);
+      });
+    }
+  } finally {
+    for (const t of [...cache.k, ...cache.v]) t?.dispose();
+  }
+  return out;
+}
+
+/** Frees what sampling and training cache beside the weights. */
+export function releaseCaches(model: Model) {
+  disposeConstants(model);
+}
+
+export type { TF };

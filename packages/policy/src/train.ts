@@ -1,0 +1,518 @@
+// One training loop for pretraining and SFT: AdamW with warmup and cosine decay, clipping,
+// gradient accumulation, held-out loss and accuracy, metrics and checkpoints in a run directory,
+// and exact resumption (weights, optimizer moments, step, data position).
+import fs from "node:fs";
+import path from "node:path";
+import {
+  buildSplit,
+  type Problem,
+  pretrainDocument,
+  calculatorConversation,
+  sftConversation,
+  verify,
+} from "@reasonlab/env-math";
+import { createRun, openRun, resumeRun, type RunWriter } from "@reasonlab/runs";
+import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
+import { type Backend, BackendName, loadBackend } from "./backend.js";
+import { renderChat } from "./chat.js";
+import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
+import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
+import { type AdamW, applyAdamW, createAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
+import { sample } from "./sample.js";
+import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
+
+export const DataConfig = z.object({
+  families: z.array(z.string().min(1)).min(1),
+  difficulties: z.array(z.number().int().min(1)).min(1),
+  /** Training problems per family and difficulty (train split). */
+  perCell: z.number().int().min(1),
+  /** Held-out problems per family and difficulty (test split), for loss and accuracy. */
+  evalPerCell: z.number().int().min(1).default(40),
+  /** Difficulties for held-out accuracy; defaults to the training ones. */
+  evalDifficulties: z.array(z.number().int().min(1)).optional(),
+  /** Include the system prompt in chats. Tiny models learn faster without it. */
+  system: z.boolean().default(false),
+  /** Add chats that use the calculator tool (SFT). */
+  calculator: z.boolean().default(false),
+});
+export type DataConfig = z.infer<typeof DataConfig>;
+
+export const StageConfig = z.object({
+  stage: z.enum(["pretrain", "sft"]),
+  steps: z.number().int().min(1),
+  batchSize: z.number().int().min(1).default(32),
+  accumulate: z.number().int().min(1).default(1),
+  optimizer: OptimizerConfig.default(OptimizerConfig.parse({})),
+  data: DataConfig,
+  logEvery: z.number().int().min(1).default(10),
+  evalEvery: z.number().int().min(1).default(100),
+  evalBatches: z.number().int().min(1).default(4),
+  /** Greedy accuracy on held-out problems every this many steps (and at the end); 0: only at the end. */
+  accuracyEvery: z.number().int().min(0).default(0),
+  accuracyProblems: z.number().int().min(0).default(200),
+  checkpointEvery: z.number().int().min(1).default(500),
+});
+export type StageConfig = z.infer<typeof StageConfig>;
+
+export const TrainConfig = z.object({
+  name: z.string().min(1).default("train"),
+  seed: z.number().int().default(0),
+  backend: BackendName.default("auto"),
+  runs: z.string().min(1).default("runs"),
+  tokenizer: z
+    .object({
+      kind: z.enum(["bpe", "bytes"]).default("bpe"),
+      vocabSize: z.number().int().min(263).max(65_536).default(512),
+    })
+    .default({ kind: "bpe", vocabSize: 512 }),
+  /** The model; its vocabulary comes from the tokenizer. Ignored when starting from a checkpoint. */
+  model: ModelShape.omit({ vocabSize: true }).partial({ contextLength: true }),
+  /** Start from this checkpoint (its model and tokenizer) instead of a fresh model. */
+  init: z.string().optional(),
+  stages: z.array(StageConfig).min(1),
+});
+export type TrainConfig = z.infer<typeof TrainConfig>;
+export type TrainConfigInput = z.input<typeof TrainConfig>;
+
+export interface Progress {
+  stage: string;
+  step: number;
+  steps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  evalLoss?: number;
+  accuracy?: number;
+}
+
+export interface TrainHooks {
+  onLog?: (p: Progress) => void;
+  /** Stop after this many optimizer steps in this process (tests of resumption). */
+  stopAfter?: number;
+  log?: (line: string) => void;
+}
+
+export interface StageResult {
+  runDir: string;
+  checkpoint: string;
+  finalLoss: number;
+  evalLoss: number | null;
+  accuracy: number | null;
+  stoppedEarly: boolean;
+}
+
+/** What a stage trains on: problems, and the token rows made from them. */
+interface StageData {
+  train: Rows;
+  heldOut: Rows;
+  accuracyProblems: Problem[];
+}
+
+function stageTexts(stage: StageConfig, split: "train" | "test", seed: number) {
+  const d = stage.data;
+  const problems = buildSplit({
+    families: d.families,
+    difficulties: split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties),
+    perCell: split === "train" ? d.perCell : d.evalPerCell,
+    split,
+    seed,
+  });
+  return problems;
+}
+
+function conversationsOf(problems: Problem[], d: DataConfig) {
+  const out = problems.map((p) => sftConversation(p, { system: d.system }).messages);
+  if (d.calculator)
+    for (const p of problems) {
+      const c = calculatorConversation(p);
+      if (c) out.push(c.messages);
+    }
+  return out;
+}
+
+function buildStageData(tok: Tokenizer, stage: StageConfig, T: number, seed: number): StageData {
+  const train = stageTexts(stage, "train", seed);
+  const test = stageTexts(stage, "test", seed);
+  const rowsOf = (problems: Problem[]) =>
+    stage.stage === "pretrain"
+      ? pretrainRows(tok, problems.map(pretrainDocument), T)
+      : sftRows(tok, conversationsOf(problems, stage.data), T);
+  return {
+    train: rowsOf(train),
+    heldOut: rowsOf(test),
+    accuracyProblems: test.slice(0, stage.accuracyProblems),
+  };
+}
+
+/** Mean held-out loss over the first `batches` batches of the held-out rows. */
+async function heldOutLoss(model: Model, rows: Rows, B: number, batches: number): Promise<number | null> {
+  if (rows.count === 0) return null;
+  const { tf } = model;
+  let total = 0;
+  let weight = 0;
+  const n = Math.min(batches, Math.ceil(rows.count / B));
+  for (let i = 0; i < n; i++) {
+    const b = batchAt(rows, i, B, 12345);
+    const loss = tf.tidy(() =>
+      lossOf(
+        model,
+        tf.tensor2d(b.inputs, [b.B, b.T], "int32"),
+        tf.tensor2d(b.targets, [b.B, b.T], "int32"),
+        tf.tensor2d(b.weights, [b.B, b.T]),
+      ),
+    );
+    total += (await loss.data())[0]! * b.tokens;
+    weight += b.tokens;
+    loss.dispose();
+  }
+  return weight > 0 ? total / weight : null;
+}
+
+export interface AccuracyResult {
+  accuracy: number;
+  correct: number;
+  total: number;
+  samples: { problem: Problem; completion: string; extracted: string | null; correct: boolean }[];
+}
+
+/** Greedy exact-match accuracy: chat prompt, sampled answer, env-math's verifier. */
+export async function greedyAccuracy(
+  model: Model,
+  tok: Tokenizer,
+  problems: Problem[],
+  { system = false, batchSize = 64, maxTokens = 160 } = {},
+): Promise<AccuracyResult> {
+  const samples: AccuracyResult["samples"] = [];
+  for (let i = 0; i < problems.length; i += batchSize) {
+    const batch = problems.slice(i, i + batchSize);
+    const prompts = batch.map((p) => {
+      const messages = sftConversation(p, { system }).messages.slice(0, -1);
+      return renderChat(tok, messages, { generation: true }).ids;
+    });
+    const completions = await sample(model, tok, prompts, { temperature: 0, maxTokens });
+    for (const [j, c] of completions.entries()) {
+      const v = verify(batch[j]!, c.text);
+      samples.push({ problem: batch[j]!, completion: c.text, extracted: v.extracted, correct: v.correct });
+    }
+  }
+  const correct = samples.filter((s) => s.correct).length;
+  return {
+    accuracy: problems.length ? correct / problems.length : 0,
+    correct,
+    total: problems.length,
+    samples,
+  };
+}
+
+const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+const duration = (s: number) =>
+  s < 90 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+
+/** Runs one stage, from `state` (fresh or resumed), writing into `run`. */
+async function trainStage(
+  backend: Backend,
+  model: Model,
+  tok: Tokenizer,
+  opt: AdamW,
+  stage: StageConfig,
+  state: TrainerState,
+  run: RunWriter,
+  hooks: TrainHooks,
+): Promise<StageResult> {
+  const { tf } = backend;
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const T = model.config.contextLength;
+  const data = buildStageData(tok, stage, T, state.seed);
+  log(
+    `${stage.stage}: ${data.train.count} training rows of ${T} tokens, ${data.heldOut.count} held-out rows${data.train.truncated ? `, ${data.train.truncated} conversations truncated` : ""}`,
+  );
+  run.event("data", `${data.train.count} training rows, ${data.heldOut.count} held-out rows`, {
+    data: { trainRows: data.train.count, heldOutRows: data.heldOut.count, truncated: data.train.truncated },
+  });
+  const vars = [...model.params.values()];
+  const varNames = [...model.params.keys()];
+  let lastLoss = Number.NaN;
+  let evalLoss: number | null = null;
+  let accuracy: number | null = null;
+  let windowTokens = 0;
+  let windowStart = performance.now();
+  let stepsThisProcess = 0;
+
+  const checkpoint = async () => {
+    const dir = await run.checkpoint(
+      state.step,
+      (d) => saveCheckpoint(d, { model, tokenizer: tok, optimizer: opt, trainer: state }),
+      {
+        stage: stage.stage,
+        metrics: { loss: Number.isFinite(lastLoss) ? lastLoss : null },
+      },
+    );
+    return dir;
+  };
+
+  const measureAccuracy = async () => {
+    if (data.accuracyProblems.length === 0) return null;
+    const result = await greedyAccuracy(model, tok, data.accuracyProblems, { system: stage.data.system });
+    for (const s of result.samples.slice(0, 4))
+      run.log("samples", {
+        step: state.step,
+        split: "test",
+        prompt: s.problem.prompt,
+        completion: s.completion,
+        expected: s.problem.answer,
+        extracted: s.extracted,
+        correct: s.correct,
+        reward: s.correct ? 1 : 0,
+        meta: { family: s.problem.family, difficulty: s.problem.difficulty },
+      });
+    return result.accuracy;
+  };
+
+  while (state.step < state.totalSteps) {
+    const lr = learningRate(stage.optimizer, state.step, state.totalSteps);
+    let lossSum = 0;
+    let tokens = 0;
+    let grads: Record<string, TF.Tensor> | null = null;
+    for (let micro = 0; micro < stage.accumulate; micro++) {
+      const b = batchAt(data.train, state.dataPosition, stage.batchSize, state.seed);
+      state.dataPosition += 1;
+      const { value, grads: g } = tf.tidy(() => {
+        const x = tf.tensor2d(b.inputs, [b.B, b.T], "int32");
+        const y = tf.tensor2d(b.targets, [b.B, b.T], "int32");
+        const w = tf.tensor2d(b.weights, [b.B, b.T]);
+        return tf.variableGrads(() => lossOf(model, x, y, w), vars);
+      });
+      lossSum += (await value.data())[0]!;
+      value.dispose();
+      tokens += b.tokens;
+      if (!grads) grads = g;
+      else {
+        const sum: Record<string, TF.Tensor> = {};
+        for (const n of Object.keys(grads)) sum[n] = tf.add(grads[n]!, g[n]!);
+        tf.dispose([...Object.values(grads), ...Object.values(g)]);
+        grads = sum;
+      }
+    }
+    const named: Record<string, TF.Tensor> = {};
+    for (const [i, n] of varNames.entries()) {
+      const g = grads![vars[i]!.name]!; // variableGrads keys by the variables' (unique) tfjs names
+      named[n] = stage.accumulate > 1 ? tf.tidy(() => g.div(stage.accumulate)) : g;
+    }
+    const gradNormT = applyAdamW(model, opt, named, stage.optimizer, lr);
+    const gradNorm = (await gradNormT.data())[0]!;
+    tf.dispose([gradNormT, ...Object.values(named), ...(stage.accumulate > 1 ? Object.values(grads!) : [])]);
+    state.step += 1;
+    state.tokensSeen += tokens;
+    stepsThisProcess += 1;
+    lastLoss = lossSum / stage.accumulate;
+    windowTokens += stage.batchSize * stage.accumulate * data.train.T;
+
+    const last = state.step === state.totalSteps;
+    if (state.step % stage.evalEvery === 0 || last)
+      evalLoss = await heldOutLoss(model, data.heldOut, stage.batchSize, stage.evalBatches);
+    if ((stage.accuracyEvery > 0 && state.step % stage.accuracyEvery === 0) || last)
+      accuracy = await measureAccuracy();
+    if (state.step % stage.logEvery === 0 || last || state.step === 1) {
+      const seconds = (performance.now() - windowStart) / 1000;
+      const tokensPerSecond = windowTokens / Math.max(seconds, 1e-9);
+      windowTokens = 0;
+      windowStart = performance.now();
+      const mem = tf.memory();
+      run.metrics(state.step, {
+        "train/loss": lastLoss,
+        "train/lr": lr,
+        "train/grad_norm": gradNorm,
+        "train/tokens_per_s": tokensPerSecond,
+        "train/tokens_seen": state.tokensSeen,
+        "system/tensors": mem.numTensors,
+        "system/tensor_mb": mem.numBytes / 2 ** 20,
+        ...(state.step % stage.evalEvery === 0 || last ? { "eval/loss": evalLoss } : {}),
+        ...((stage.accuracyEvery > 0 && state.step % stage.accuracyEvery === 0) || last
+          ? { "eval/accuracy": accuracy }
+          : {}),
+      });
+      const eta =
+        ((state.totalSteps - state.step) * stage.batchSize * stage.accumulate * data.train.T) /
+        tokensPerSecond;
+      log(
+        `${stage.stage} step ${state.step}/${state.totalSteps}  loss ${fmt(lastLoss)}  lr ${lr.toExponential(2)}  gnorm ${fmt(gradNorm, 2)}  ${Math.round(tokensPerSecond)} tok/s` +
+          (evalLoss !== null && (state.step % stage.evalEvery === 0 || last)
+            ? `  held-out ${fmt(evalLoss)}`
+            : "") +
+          (accuracy !== null && ((stage.accuracyEvery > 0 && state.step % stage.accuracyEvery === 0) || last)
+            ? `  accuracy ${(accuracy * 100).toFixed(1)}%`
+            : "") +
+          (last ? "" : `  eta ${duration(eta)}`),
+      );
+      hooks.onLog?.({
+        stage: stage.stage,
+        step: state.step,
+        steps: state.totalSteps,
+        loss: lastLoss,
+        lr,
+        gradNorm,
+        tokensPerSecond,
+        ...(evalLoss !== null ? { evalLoss } : {}),
+        ...(accuracy !== null ? { accuracy } : {}),
+      });
+    }
+    if (state.step % stage.checkpointEvery === 0 || last) await checkpoint();
+    if (!last && hooks.stopAfter !== undefined && stepsThisProcess >= hooks.stopAfter) {
+      const dir = await checkpoint();
+      return {
+        runDir: run.dir,
+        checkpoint: dir,
+        finalLoss: lastLoss,
+        evalLoss,
+        accuracy,
+        stoppedEarly: true,
+      };
+    }
+  }
+  const ckpts = openRun(run.dir).checkpoints();
+  return {
+    runDir: run.dir,
+    checkpoint: ckpts[ckpts.length - 1]!.dir,
+    finalLoss: lastLoss,
+    evalLoss,
+    accuracy,
+    stoppedEarly: false,
+  };
+}
+
+/** The config a stage's run directory keeps: the whole pipeline, and which stage this run is. */
+const SavedConfig = z.object({ pipeline: TrainConfig, stageIndex: z.number().int().nonnegative() });
+
+/** Runs every stage of the pipeline, each in its own run directory (linked by `parent`). */
+export async function train(configInput: TrainConfigInput, hooks: TrainHooks = {}): Promise<StageResult[]> {
+  const config = TrainConfig.parse(configInput);
+  return runPipeline(config, 0, null, hooks);
+}
+
+/** Continues an interrupted stage from its last checkpoint, then the stages after it. */
+export async function resumeTraining(runDir: string, hooks: TrainHooks = {}): Promise<StageResult[]> {
+  const reader = openRun(runDir);
+  const saved = SavedConfig.parse(reader.config());
+  const ckpts = reader.checkpoints();
+  if (ckpts.length === 0) {
+    // nothing saved yet: start this stage over in the same run directory
+    return runPipeline(saved.pipeline, saved.stageIndex, { runDir, checkpoint: null }, hooks);
+  }
+  return runPipeline(
+    saved.pipeline,
+    saved.stageIndex,
+    { runDir, checkpoint: ckpts[ckpts.length - 1]!.dir },
+    hooks,
+  );
+}
+
+async function runPipeline(
+  config: TrainConfig,
+  fromStage: number,
+  resume: { runDir: string; checkpoint: string | null } | null,
+  hooks: TrainHooks,
+): Promise<StageResult[]> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const backend = await loadBackend(config.backend);
+  const { tf } = backend;
+  log(`backend ${backend.name} on ${backend.device}`);
+  let model: Model;
+  let tok: Tokenizer;
+  let opt: AdamW | undefined;
+  let trainer: TrainerState | undefined;
+  const startFrom = config.init ?? (resume && fromStage > 0 ? previousCheckpoint(resume.runDir) : null);
+  if (resume?.checkpoint) {
+    ({
+      model,
+      tokenizer: tok,
+      optimizer: opt,
+      trainer,
+    } = loadCheckpoint(tf, resume.checkpoint, { withOptimizer: true }));
+    log(`resuming from ${resume.checkpoint} at step ${trainer?.step}`);
+  } else if (startFrom) {
+    ({ model, tokenizer: tok } = loadCheckpoint(tf, startFrom));
+    log(`starting from ${startFrom}`);
+  } else {
+    // a fresh model; the tokenizer is trained on the first stage's corpus (deterministically)
+    const corpus = stageTexts(config.stages[0]!, "train", config.seed).map(pretrainDocument);
+    tok =
+      config.tokenizer.kind === "bytes"
+        ? byteTokenizer()
+        : trainTokenizer(corpus, config.tokenizer.vocabSize);
+    model = initModel(
+      tf,
+      { ...config.model, contextLength: config.model.contextLength ?? 128, vocabSize: tok.vocabSize },
+      config.seed,
+    );
+    log(
+      `tokenizer ${tok.kind}, ${tok.vocabSize} tokens; model ${countParams(model.config).toLocaleString("en-US")} parameters`,
+    );
+  }
+
+  const results: StageResult[] = [];
+  let parent: string | undefined;
+  for (let index = fromStage; index < config.stages.length; index++) {
+    const stage = config.stages[index]!;
+    const resuming = resume !== null && index === fromStage;
+    const run = resuming
+      ? resumeRun(resume.runDir)
+      : createRun({
+          root: config.runs,
+          name: `${config.name}-${stage.stage}`,
+          kind: stage.stage,
+          config: { pipeline: config, stageIndex: index },
+          backend: backend.name,
+          ...(parent ? { parent } : {}),
+        });
+    run.guardProcess();
+    run.setBackend(backend.name);
+    if (!resuming || !opt || !trainer) {
+      opt = createAdamW(model);
+      trainer = {
+        stage: stage.stage,
+        step: 0,
+        totalSteps: stage.steps,
+        seed: config.seed + index,
+        dataPosition: 0,
+        tokensSeen: 0,
+        extra: {},
+      };
+    }
+    log(`${stage.stage}: run ${run.dir}`);
+    try {
+      const result = await trainStage(backend, model, tok, opt, stage, trainer, run, hooks);
+      results.push(result);
+      if (result.stoppedEarly) {
+        run.event(
+          "paused",
+          `stopped after ${hooks.stopAfter} steps; resume with: reasonlab train --resume ${run.dir}`,
+        );
+        run.close();
+        return results;
+      }
+      run.finish();
+      parent = run.id;
+    } catch (error) {
+      run.fail(error);
+      throw error;
+    } finally {
+      for (const v of [...opt.m.values(), ...opt.v.values()]) v.dispose();
+      opt = undefined;
+      trainer = undefined;
+    }
+  }
+  return results;
+}
+
+/** The newest checkpoint of the stage run this one's `parent` names. */
+function previousCheckpoint(runDir: string): string {
+  const info = openRun(runDir).info();
+  if (!info.parent) throw new Error(`${runDir}: no parent run to start from`);
+  const parentDir = path.join(path.dirname(runDir), info.parent);
+  const ckpts = fs.existsSync(parentDir) ? openRun(parentDir).checkpoints() : [];
+  if (ckpts.length === 0) throw new Error(`${parentDir}: no checkpoint to start from`);
+  return ckpts[ckpts.length - 1]!.dir;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { loadBackend } from "../src/backend.js";
+import { renderChat } from "../src/chat.js";
+import { initModel, logitsOf, hidden, tokenLogprobs } from "../src/model.js";
+import { sample } from "../src/sample.js";
+import { byteTokenizer } from "../src/tokenizer.js";
+
+const { tf } = await loadBackend("wasm");
+const tok = byteTokenizer();
+const config = { vocabSize: tok.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 64 };
+const prompt = (text: string) => renderChat(tok, [{ role: "user", content: text }], { generation: true }).ids;
+
+/** Greedy decoding without a cache: the whole sequence through the model at every step. */
+async function naiveGreedy(model: ReturnType<typeof initModel>, ids: number[], steps: number) {
+  const seq = [...ids];
+  const allowed = new Set([...Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i), tok.special["<|end|>"]]);
+  for (let s = 0; s < steps; s++) {
+    const logits = tf.tidy(() => logitsOf(model, hidden(model, tf.tensor2d(seq, [1, seq.length], "int32"))));
+    const v = (await logits.data()) as Float32Array;
+    logits.dispose();
+    const last = v.subarray((seq.length - 1) * config.vocabSize);
+    let best = -1;
+    for (const i of allowed) if (best < 0 || last[i]! > last[best]!) best = i;
+    seq.push(best);
+    if (best === tok.special["<|end|>"]) break;
+  }
+  return seq.slice(ids.length);
+}
+
+describe("sampling with a KV cache", () => {
+  for (const positions of ["rotary", "learned"] as const) {
+    it(`greedy decoding matches recomputing the whole sequence (${positions} positions)`, async () => {
+      const model = initModel(tf, { ...config, positions }, 11);
+      const ids = prompt("What is 2 + 2?");
+      const [c] = await sample(model, tok, [ids], { temperature: 0, maxTokens: 12 });
+      expect(c!.tokens.map((t) => t.id)).toEqual(await naiveGreedy(model, ids, 12));
+    });
+
+    it(`a left-padded batch gives each prompt what it gets alone (${positions} positions)`, async () => {
+      const model = initModel(tf, { ...config, positions }, 12);
+      const prompts = [prompt("hi"), prompt("a much longer question here")];
+      const together = await sample(model, tok, prompts, { temperature: 0, maxTokens: 8 });
+      for (const [i, p] of prompts.entries()) {
+        const [alone] = await sample(model, tok, [p], { temperature: 0, maxTokens: 8 });
+        expect(together[i]!.tokens.map((t) => t.id)).toEqual(alone!.tokens.map((t) => t.id));
+      }
+    });
+  }
+
+  it("reports the model's own log-probabilities for the tokens it picks", async () => {
+    const model = initModel(tf, config, 13);
+    const ids = prompt("count");
+    const [c] = await sample(model, tok, [ids], { temperature: 1, maxTokens: 6, seed: 4 });
+    const chosen = c!.tokens.map((t) => t.id);
+    const full = [...ids, ...chosen];
+    const lp = tf.tidy(() =>
+      tokenLogprobs(model, tf.tensor2d(full.slice(0, -1), [1, full.length - 1], "int32"), tf.tensor2d(full.slice(1), [1, full.length - 1], "int32")),
+    );
+    const values = Array.from(await lp.data()).slice(ids.length - 1);
+    lp.dispose();
+    c!.tokens.forEach((t, i) => expect(t.logprob).toBeCloseTo(values[i]!, 4));
+  });
+
+  it("is reproducible by seed, gives n samples per prompt, and honours stop strings and maxTokens", async () => {
+    const model = initModel(tf, config, 14);
+    const ids = prompt("go");
+    const a = await sample(model, tok, [ids], { temperature: 1.5, n: 3, maxTokens: 10, seed: 7 });
+    const b = await sample(model, tok, [ids], { temperature: 1.5, n: 3, maxTokens: 10, seed: 7 });
+    expect(a.map((c) => c.text)).toEqual(b.map((c) => c.text));
+    expect(a).toHaveLength(3);
+    expect(new Set(a.map((c) => c.text)).size).toBeGreaterThan(1);
+    for (const c of a) expect(c.tokens.length).toBeLessThanOrEqual(10);
+    const stopAt = a[0]!.text.slice(2, 3);
+    if (stopAt) {
+      const [cut] = await sample(model, tok, [ids], { temperature: 1.5, maxTokens: 10, seed: 7, stop: [stopAt] });
+      expect(cut!.text).toBe(a[0]!.text.slice(0, a[0]!.text.indexOf(stopAt)));
+      expect(cut!.finishReason).toBe("stop");
+    }
+  });
+
+  it("never leaks tensors across calls", async () => {
+    const model = initModel(tf, config, 15);
+    await sample(model, tok, [prompt("warm up")], { maxTokens: 5 });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await sample(model, tok, [prompt("x"), prompt("yy")], { maxTokens: 5, n: 2, seed: i });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

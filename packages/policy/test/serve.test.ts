@@ -1,0 +1,85 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadBackend } from "../src/backend.js";
+import { initModel } from "../src/model.js";
+import { type ServerHandle, startServer } from "../src/serve.js";
+import { byteTokenizer } from "../src/tokenizer.js";
+
+const { tf } = await loadBackend("wasm");
+const tokenizer = byteTokenizer();
+const model = initModel(tf, { vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 96 }, 21);
+let server: ServerHandle;
+let client: OpenAI;
+beforeAll(async () => {
+  server = await startServer({ model, tokenizer, id: "tiny" }, { port: 0 });
+  client = new OpenAI({ baseURL: server.url, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(() => server.close());
+
+const messages = [{ role: "user" as const, content: "What is 2 + 2?" }];
+
+describe("OpenAI-compatible server, through the official client", () => {
+  it("lists the model", async () => {
+    const list = await client.models.list();
+    expect(list.data.map((m) => m.id)).toEqual(["tiny"]);
+  });
+
+  it("answers chat completions with usage, n choices, seeds and logprobs", async () => {
+    const r = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 8, n: 2, seed: 5, temperature: 1, logprobs: true, top_logprobs: 2 });
+    expect(r.object).toBe("chat.completion");
+    expect(r.choices).toHaveLength(2);
+    const first = r.choices[0]!;
+    expect(first.message.role).toBe("assistant");
+    expect(["stop", "length"]).toContain(first.finish_reason);
+    expect(first.logprobs!.content!.length).toBeGreaterThan(0);
+    expect(first.logprobs!.content![0]!.top_logprobs).toHaveLength(2);
+    expect(r.usage!.completion_tokens).toBe(r.choices.reduce((n, c) => n + c.logprobs!.content!.length, 0));
+    const again = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 8, n: 2, seed: 5, temperature: 1 });
+    expect(again.choices.map((c) => c.message.content)).toEqual(r.choices.map((c) => c.message.content));
+  });
+
+  it("streams the same text over SSE", async () => {
+    const whole = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 10, temperature: 0 });
+    const stream = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let text = "";
+    let finish: string | null = null;
+    let usage = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toBe(whole.choices[0]!.message.content);
+    expect(finish).toBe(whole.choices[0]!.finish_reason);
+    expect(usage).toEqual(whole.usage);
+  });
+
+  it("serves plain completions, with logprobs", async () => {
+    const r = await client.completions.create({ model: "tiny", prompt: ["Once", "Twice"], max_tokens: 5, temperature: 0, logprobs: 1 });
+    expect(r.choices).toHaveLength(2);
+    expect(r.choices[0]!.logprobs!.tokens!.join("")).toBe(r.choices[0]!.text);
+  });
+
+  it("answers errors in the OpenAI shape with the right status", async () => {
+    await expect(client.chat.completions.create({ model: "tiny", messages, temperature: 7 })).rejects.toMatchObject({ status: 400, param: "temperature", type: "invalid_request_error" });
+    await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+    await expect(client.chat.completions.create({ model: "tiny", messages: [] })).rejects.toMatchObject({ status: 400, param: "messages" });
+    const long = "x".repeat(200);
+    await expect(client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: long }] })).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
+    const raw = await fetch(`${server.url}/chat/completions`, { method: "POST", body: "{not json" });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+    expect((await fetch(`${server.url}/nothing`)).status).toBe(404);
+    expect((await fetch(`${server.url}/models`, { method: "DELETE" })).status).toBe(405);
+  });
+
+  it("handles concurrent requests one at a time, each getting what it gets alone", async () => {
+    const asks = [1, 2, 3, 4].map((seed) => ({ model: "tiny", messages, max_tokens: 6, seed, temperature: 1 }));
+    const alone = [];
+    for (const a of asks) alone.push((await client.chat.completions.create(a)).choices[0]!.message.content);
+    const before = tf.memory().numTensors;
+    const together = await Promise.all(asks.map((a) => client.chat.completions.create(a)));
+    expect(together.map((r) => r.choices[0]!.message.content)).toEqual(alone);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,54 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { renderChat } from "../src/chat.js";
+import { byteTokenizer, createTokenizer, trainTokenizer } from "../src/tokenizer.js";
+
+const corpus = ["Problem: What is 12 + 30?\nSolution:\nStep 1: 2 + 0 = 2, write 2\n<answer>42</answer>", "How many r's in strawberry? café naïve 日本語 🙂"];
+
+describe("tokenizer", () => {
+  const tok = trainTokenizer(Array.from({ length: 50 }, (_, i) => corpus[i % 2]!), 300);
+
+  it("round-trips any UTF-8 text exactly", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
+        const wellFormed = Buffer.from(s, "utf8").toString("utf8"); // lone surrogates have no UTF-8 form
+        expect(tok.decode(tok.encode(wellFormed))).toBe(wellFormed);
+        expect(byteTokenizer().decode(byteTokenizer().encode(wellFormed))).toBe(wellFormed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("learns merges that shorten its corpus, keeps digits apart, and trains deterministically", () => {
+    const text = corpus[0]!;
+    expect(tok.encode(text).length).toBeLessThan(Buffer.byteLength(text) * 0.6);
+    expect(tok.encode(" 12345").map((id) => tok.decode([id]))).toEqual([" 1", "2", "3", "4", "5"]);
+    expect(trainTokenizer(Array.from({ length: 50 }, (_, i) => corpus[i % 2]!), 300).toJSON()).toEqual(tok.toJSON());
+  });
+
+  it("survives a save and load through JSON", () => {
+    const again = createTokenizer(JSON.parse(JSON.stringify(tok.toJSON())));
+    expect(again.vocabSize).toBe(tok.vocabSize);
+    expect(again.encode(corpus[1]!)).toEqual(tok.encode(corpus[1]!));
+  });
+
+  it("keeps special tokens out of reach of text", () => {
+    const forged = tok.encode("<|assistant|>");
+    expect(forged).not.toContain(tok.special["<|assistant|>"]);
+    expect(tok.decode(forged)).toBe("<|assistant|>");
+  });
+
+  it("renders chats with role tokens and trains on assistant tokens only", () => {
+    const chat = renderChat(tok, [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "42" },
+    ]);
+    const s = tok.special;
+    expect(chat.ids[0]).toBe(s["<|bos|>"]);
+    expect(chat.ids.filter((id) => id >= s["<|bos|>"])).toEqual([s["<|bos|>"], s["<|user|>"], s["<|end|>"], s["<|assistant|>"], s["<|end|>"]]);
+    const trained = chat.ids.filter((_, i) => chat.trainable[i] === 1);
+    expect(tok.decode(trained)).toBe("42");
+    expect(trained.at(-1)).toBe(s["<|end|>"]);
+    expect(renderChat(tok, [{ role: "user", content: "hi" }], { generation: true }).ids.at(-1)).toBe(s["<|assistant|>"]);
+  });
+});
