@@ -8,7 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { out: { type: "string", default: ".gpu-bundle" }, "no-debs": { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { out: { type: "string", default: ".gpu-bundle" }, "no-debs": { type: "boolean" } },
+});
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const out = path.resolve(root, values.out);
 process.chdir(root);
@@ -17,12 +19,18 @@ fs.mkdirSync(path.join(out, "debs"), { recursive: true });
 
 const mb = (file) => `${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MB`;
 const xz = (tarArgs, file) => {
-  execSync(`tar ${tarArgs} | xz -T0 -6 > ${JSON.stringify(file)}`, { stdio: ["ignore", "inherit", "inherit"], shell: "/bin/bash" });
+  execSync(`tar ${tarArgs} | xz -T0 -6 > ${JSON.stringify(file)}`, {
+    stdio: ["ignore", "inherit", "inherit"],
+    shell: "/bin/bash",
+  });
   console.log(`${path.relative(root, file)}  ${mb(file)}`);
 };
 
 // 1. the Node binary that runs here (same version on the host)
-xz(`cf - -C ${JSON.stringify(path.dirname(fs.realpathSync(process.execPath)))} ${path.basename(process.execPath)}`, path.join(out, "node.tar.xz"));
+xz(
+  `cf - -C ${JSON.stringify(path.dirname(fs.realpathSync(process.execPath)))} ${path.basename(process.execPath)}`,
+  path.join(out, "node.tar.xz"),
+);
 
 // 2. runtime dependencies of the policy and of tsx (which runs the TypeScript), found by walking
 // package.json dependencies the way Node resolves them: nested node_modules first, then upward
@@ -43,7 +51,19 @@ function collect(name, from) {
   }
 }
 for (const name of ["@reasonlab/policy", "tsx"]) collect(name, root);
-const excludes = ["*.map", "*.min.js", "*.md", "*.d.ts", "webgpu/dist/darwin-*", "webgpu/dist/win32-*", "webgpu/dist/linux-arm64"]
+// every workspace link, so the reasonlab command starts (its other commands load their heavy
+// dependencies only when run, and those are not needed on the GPU host)
+for (const name of fs.readdirSync(path.join(root, "node_modules", "@reasonlab")))
+  dirs.add(path.join("node_modules", "@reasonlab", name));
+const excludes = [
+  "*.map",
+  "*.min.js",
+  "*.md",
+  "*.d.ts",
+  "webgpu/dist/darwin-*",
+  "webgpu/dist/win32-*",
+  "webgpu/dist/linux-arm64",
+]
   .map((e) => `--exclude=${JSON.stringify(e)}`)
   .join(" ");
 const list = path.join(out, "dirs.txt");
@@ -58,10 +78,13 @@ if (!values["no-debs"]) {
   const o = ["-oAPT::Architecture=amd64", "-oAPT::Architectures=amd64", `-oDir::State::Lists=${lists}`];
   execFileSync("apt-get", [...o, "update"], { stdio: "ignore" });
   execFileSync("apt-get", [...o, "download", "libvulkan1"], { cwd: path.join(out, "debs"), stdio: "ignore" });
-  for (const f of fs.readdirSync(path.join(out, "debs"))) console.log(`debs/${f}  ${mb(path.join(out, "debs", f))}`);
+  for (const f of fs.readdirSync(path.join(out, "debs")))
+    console.log(`debs/${f}  ${mb(path.join(out, "debs", f))}`);
 }
 
 // 4. the PyTorch reference, when this checkout has one beside it, to run side by side
 const reference = path.resolve(root, "../shared/gpu-host/reference/torch_gpt_step.py");
 if (fs.existsSync(reference)) fs.copyFileSync(reference, path.join(out, "torch_gpt_step.py"));
-console.log(`bundle in ${path.relative(root, out)}/: carry it and run 'source scripts/gpu-host.sh' on the host`);
+console.log(
+  `bundle in ${path.relative(root, out)}/: carry it and run 'source scripts/gpu-host.sh' on the host`,
+);

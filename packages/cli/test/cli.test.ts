@@ -46,18 +46,23 @@ describe("reasonlab", () => {
     expect(unknown.stderr).toMatch(/unknown command 'trian'/);
   });
 
-  it("demo writes a finished run that `runs list` shows", async () => {
+  it("demo --quick runs pretraining and SFT into finished runs that `runs list` shows", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "reasonlab-cli-"));
     try {
-      const demo = await run(["demo", "--runs", root, "--backend", "wasm"]);
-      expect(demo.stderr).toBe("");
-      expect(demo.code).toBe(0);
+      const demo = await run(["demo", "--runs", root, "--backend", "wasm", "--quick"]);
+      expect(demo.code, demo.stderr).toBe(0);
+      expect(demo.stdout).toMatch(/held-out accuracy on 2-digit addition: \d+\.\d%/);
       const list = await run(["runs", "list", "--root", root, "--json"]);
-      const [info] = list.stdout
+      const infos = list.stdout
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l));
-      expect(info).toMatchObject({ kind: "demo", status: "finished", backend: "wasm" });
+      expect(
+        infos.map((i: { kind: string; status: string; backend: string }) => [i.kind, i.status, i.backend]),
+      ).toEqual([
+        ["pretrain", "finished", "wasm"],
+        ["sft", "finished", "wasm"],
+      ]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

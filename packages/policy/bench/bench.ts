@@ -29,7 +29,9 @@ const { values } = parseArgs({
 const steps = Number(values.steps);
 const tok = byteTokenizer();
 
-console.log(`policy benchmark: node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"})`);
+console.log(
+  `policy benchmark: node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"})`,
+);
 console.log("backend   size    params     B x T      train ms/step  train tok/s   sample tok/s (batch 16)");
 for (const name of values.backends.split(",") as BackendName[]) {
   let backend: Awaited<ReturnType<typeof loadBackend>>;
@@ -48,8 +50,16 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const opt = createAdamW(model);
     const cfg = OptimizerConfig.parse({});
     const vars = [...model.params.values()];
-    const x = tf.tensor2d(Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256), [spec.B, T], "int32");
-    const y = tf.tensor2d(Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256), [spec.B, T], "int32");
+    const x = tf.tensor2d(
+      Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256),
+      [spec.B, T],
+      "int32",
+    );
+    const y = tf.tensor2d(
+      Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256),
+      [spec.B, T],
+      "int32",
+    );
     const step = async () => {
       const { value, grads } = tf.variableGrads(() => lossOf(model, x, y), vars);
       const named = Object.fromEntries([...model.params].map(([n, v]) => [n, grads[v.name]!]));
@@ -61,7 +71,9 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) await step();
     const ms = (performance.now() - t0) / steps;
-    const prompts = Array.from({ length: 16 }, (_, i) => Array.from({ length: 8 }, (_, j) => 65 + ((i + j) % 26)));
+    const prompts = Array.from({ length: 16 }, (_, i) =>
+      Array.from({ length: 8 }, (_, j) => 65 + ((i + j) % 26)),
+    );
     const maxTokens = Math.min(Number(values["sample-tokens"]), T - 8);
     await sample(model, tok, prompts.slice(0, 2), { maxTokens: 4 });
     const s0 = performance.now();
@@ -69,7 +81,11 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const sampled = out.reduce((n, c) => n + c.tokens.length, 0);
     const sampleRate = sampled / ((performance.now() - s0) / 1000);
     console.log(
-      `${backend.name.padEnd(9)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round((spec.B * T) / (ms / 1000)).toString().padStart(11)}  ${Math.round(sampleRate).toString().padStart(12)}`,
+      `${backend.name.padEnd(9)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round(
+        (spec.B * T) / (ms / 1000),
+      )
+        .toString()
+        .padStart(11)}  ${Math.round(sampleRate).toString().padStart(12)}`,
     );
     tf.dispose([x, y]);
     for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();

@@ -17,16 +17,34 @@ export async function resolveCheckpoint(dir: string): Promise<string> {
   throw new Error(`${dir}: neither a checkpoint (model.safetensors) nor a run directory (run.json)`);
 }
 
-const backendOption = { type: "string", value: "NAME", description: `tensor backend: ${BackendName.options.join(", ")}`, default: "auto" } as const;
+const backendOption = {
+  type: "string",
+  value: "NAME",
+  description: `tensor backend: ${BackendName.options.join(", ")}`,
+  default: "auto",
+} as const;
 
 const backends = defineCommand({
   name: "backends",
   summary: "check which tensor backends run here, with a matmul on each",
   options: {
-    backend: { type: "string", value: "NAME", description: `one of ${BackendName.options.join(", ")}; all when left out` },
-    size: { type: "string", value: "N", description: "square matmul size for the speed check", default: "512" },
+    backend: {
+      type: "string",
+      value: "NAME",
+      description: `one of ${BackendName.options.join(", ")}; all when left out`,
+    },
+    size: {
+      type: "string",
+      value: "N",
+      description: "square matmul size for the speed check",
+      default: "512",
+    },
   },
-  schema: z.object({ backend: BackendName.optional(), size: z.coerce.number().int().min(16).max(8192), args: z.array(z.string()).max(0) }),
+  schema: z.object({
+    backend: BackendName.optional(),
+    size: z.coerce.number().int().min(16).max(8192),
+    args: z.array(z.string()).max(0),
+  }),
   async run({ backend, size }) {
     const { checkBackend } = await import("./backend-check.js");
     const names = backend ? [backend] : BackendName.options.filter((b) => b !== "auto");
@@ -44,8 +62,17 @@ const trainCommand = defineCommand({
   name: "train",
   summary: "train the policy (pretrain, SFT) from a config file, or resume a run",
   options: {
-    config: { type: "string", short: "c", value: "FILE", description: "training config (JSON), e.g. configs/addition.json" },
-    resume: { type: "string", value: "RUN_DIR", description: "continue an interrupted stage from its last checkpoint" },
+    config: {
+      type: "string",
+      short: "c",
+      value: "FILE",
+      description: "training config (JSON), e.g. configs/addition.json",
+    },
+    resume: {
+      type: "string",
+      value: "RUN_DIR",
+      description: "continue an interrupted stage from its last checkpoint",
+    },
     backend: { type: "string", value: "NAME", description: "override the config's tensor backend" },
     runs: { type: "string", value: "DIR", description: "override where runs are written" },
   },
@@ -57,8 +84,14 @@ const trainCommand = defineCommand({
       runs: z.string().optional(),
       args: z.array(z.string()).max(0),
     })
-    .refine((o) => (o.config === undefined) !== (o.resume === undefined), { message: "give exactly one of --config and --resume", path: ["config"] }),
-  examples: ["reasonlab train --config configs/addition.json", "reasonlab train --resume runs/20261128-101500-000-addition-sft-1a2b"],
+    .refine((o) => (o.config === undefined) !== (o.resume === undefined), {
+      message: "give exactly one of --config and --resume",
+      path: ["config"],
+    }),
+  examples: [
+    "reasonlab train --config configs/addition.json",
+    "reasonlab train --resume runs/20261128-101500-000-addition-sft-1a2b",
+  ],
   async run({ config, resume, backend, runs }) {
     const { train, resumeTraining, TrainConfig } = await import("./train.js");
     let results: Awaited<ReturnType<typeof train>>;
@@ -68,7 +101,9 @@ const trainCommand = defineCommand({
       try {
         raw = JSON.parse(fs.readFileSync(config!, "utf8"));
       } catch (error) {
-        throw new Error(`${config}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(error as Error).message})`}`);
+        throw new Error(
+          `${config}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(error as Error).message})`}`,
+        );
       }
       const parsed = TrainConfig.safeParse(raw);
       if (!parsed.success) {
@@ -78,7 +113,9 @@ const trainCommand = defineCommand({
       results = await train({ ...parsed.data, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
     }
     for (const r of results)
-      console.log(`${r.runDir}: loss ${r.finalLoss.toFixed(3)}${r.accuracy !== null ? `, held-out accuracy ${(r.accuracy * 100).toFixed(1)}%` : ""}`);
+      console.log(
+        `${r.runDir}: loss ${r.finalLoss.toFixed(3)}${r.accuracy !== null ? `, held-out accuracy ${(r.accuracy * 100).toFixed(1)}%` : ""}`,
+      );
   },
 });
 
@@ -86,10 +123,19 @@ const serve = defineCommand({
   name: "serve",
   summary: "serve a checkpoint over an OpenAI-compatible HTTP API",
   options: {
-    checkpoint: { type: "string", value: "DIR", description: "checkpoint folder, or a run directory (its newest checkpoint)" },
+    checkpoint: {
+      type: "string",
+      value: "DIR",
+      description: "checkpoint folder, or a run directory (its newest checkpoint)",
+    },
     host: { type: "string", value: "ADDR", description: "address to listen on", default: "127.0.0.1" },
     port: { type: "string", value: "N", description: "port", default: "8000" },
-    name: { type: "string", value: "ID", description: "model id clients ask for", default: "reasonlab-policy" },
+    name: {
+      type: "string",
+      value: "ID",
+      description: "model id clients ask for",
+      default: "reasonlab-policy",
+    },
     backend: backendOption,
   },
   schema: z.object({
@@ -100,7 +146,10 @@ const serve = defineCommand({
     backend: BackendName,
     args: z.array(z.string()).max(0),
   }),
-  examples: ["reasonlab serve --checkpoint runs/<sft-run> --port 8000", "OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=none your-client"],
+  examples: [
+    "reasonlab serve --checkpoint runs/<sft-run> --port 8000",
+    "OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=none your-client",
+  ],
   async run({ checkpoint, host, port, name, backend }) {
     const { loadBackend } = await import("./backend.js");
     const { loadCheckpoint } = await import("./checkpoint.js");
@@ -108,7 +157,10 @@ const serve = defineCommand({
     const { tf, name: ran, device } = await loadBackend(backend);
     const dir = await resolveCheckpoint(checkpoint);
     const { model, tokenizer } = loadCheckpoint(tf, dir);
-    const server = await startServer({ model, tokenizer, id: name }, { host, port, log: (l) => console.log(l) });
+    const server = await startServer(
+      { model, tokenizer, id: name },
+      { host, port, log: (l) => console.log(l) },
+    );
     console.log(`serving ${dir} as '${name}' on ${server.url} (${ran} on ${device}); Ctrl-C stops it`);
     await new Promise(() => {});
   },

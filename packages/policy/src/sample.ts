@@ -107,7 +107,7 @@ export async function sample(
   const o = SampleOptions.parse(optionsInput);
   const { tf, config } = model;
   const V = config.vocabSize;
-  const rowsPrompt = prompts.flatMap((p, i) => Array.from({ length: o.n }, () => i));
+  const rowsPrompt = prompts.flatMap((_, i) => Array.from({ length: o.n }, () => i));
   const R = rowsPrompt.length;
   if (R === 0) return [];
   const P = Math.max(...prompts.map((p) => p.length));

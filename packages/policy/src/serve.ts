@@ -102,7 +102,10 @@ export interface ServerHandle {
   readonly served: number;
 }
 
-export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8000, log = (_: string) => {} } = {}): Promise<ServerHandle> {
+export async function startServer(
+  policy: Policy,
+  { host = "127.0.0.1", port = 8000, log = (_: string) => {} } = {},
+): Promise<ServerHandle> {
   const { model, tokenizer: tok, id } = policy;
   const created = Math.floor(Date.now() / 1000);
   let queue: Promise<unknown> = Promise.resolve();
@@ -117,14 +120,35 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
   const tokenText = (t: TokenChoice) => (t.id === tok.special["<|end|>"] ? "" : tok.decode([t.id]));
   const usageOf = (promptTokens: number, completions: Completion[]) => {
     const completion = completions.reduce((n, c) => n + c.tokens.length, 0);
-    return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: completion,
+      total_tokens: promptTokens + completion,
+    };
   };
 
-  function options(body: z.infer<typeof ChatCompletionRequest> | z.infer<typeof CompletionRequest>, promptLength: number, maxTokens?: number | null) {
-    if (body.model !== id) throw new ApiError(404, `The model '${body.model}' does not exist; this server serves '${id}'.`, "invalid_request_error", "model", "model_not_found");
+  function options(
+    body: z.infer<typeof ChatCompletionRequest> | z.infer<typeof CompletionRequest>,
+    promptLength: number,
+    maxTokens?: number | null,
+  ) {
+    if (body.model !== id)
+      throw new ApiError(
+        404,
+        `The model '${body.model}' does not exist; this server serves '${id}'.`,
+        "invalid_request_error",
+        "model",
+        "model_not_found",
+      );
     const room = model.config.contextLength - promptLength;
     if (room < 1)
-      throw new ApiError(400, `This model's maximum context length is ${model.config.contextLength} tokens; the prompt has ${promptLength}.`, "invalid_request_error", "messages", "context_length_exceeded");
+      throw new ApiError(
+        400,
+        `This model's maximum context length is ${model.config.contextLength} tokens; the prompt has ${promptLength}.`,
+        "invalid_request_error",
+        "messages",
+        "context_length_exceeded",
+      );
     const o: SampleOptionsInput = {
       maxTokens: Math.min(maxTokens ?? room, room),
       temperature: body.temperature ?? 1,
@@ -142,7 +166,13 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
       if (typeof m.content === "string") content = m.content;
       else if (Array.isArray(m.content))
         for (const part of m.content) {
-          if (part.type !== "text") throw new ApiError(400, `messages.${i}.content: this model reads text only, not '${part.type}'`, "invalid_request_error", `messages.${i}.content`);
+          if (part.type !== "text")
+            throw new ApiError(
+              400,
+              `messages.${i}.content: this model reads text only, not '${part.type}'`,
+              "invalid_request_error",
+              `messages.${i}.content`,
+            );
           content += (part as z.infer<typeof TextPart>).text;
         }
       return { role: m.role === "developer" ? "system" : m.role, content };
@@ -162,17 +192,33 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
               token: tokenText(t),
               logprob: t.logprob,
               bytes: [...tok.tokenBytes(t.id)],
-              top_logprobs: t.top.map((x) => ({ token: tok.decode([x.id]), logprob: x.logprob, bytes: [...tok.tokenBytes(x.id)] })),
+              top_logprobs: t.top.map((x) => ({
+                token: tok.decode([x.id]),
+                logprob: x.logprob,
+                bytes: [...tok.tokenBytes(x.id)],
+              })),
             })),
             refusal: null,
           }
         : null;
     if (body.stream) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
       const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-        send({ id: completionId, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: id, choices, ...extra });
-      for (let i = 0; i < (o.n ?? 1); i++) chunk([{ index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+        send({
+          id: completionId,
+          object: "chat.completion.chunk",
+          created: Math.floor(Date.now() / 1000),
+          model: id,
+          choices,
+          ...extra,
+        });
+      for (let i = 0; i < (o.n ?? 1); i++)
+        chunk([{ index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
       const completions = await enqueue(() =>
         sample(model, tok, [prompt], o, {
           onToken: (row, token, text) => {
@@ -181,14 +227,26 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
                 {
                   index: row,
                   delta: { content: text },
-                  logprobs: body.logprobs ? { content: [{ token: tokenText(token), logprob: token.logprob, bytes: [...tok.tokenBytes(token.id)], top_logprobs: [] }] } : null,
+                  logprobs: body.logprobs
+                    ? {
+                        content: [
+                          {
+                            token: tokenText(token),
+                            logprob: token.logprob,
+                            bytes: [...tok.tokenBytes(token.id)],
+                            top_logprobs: [],
+                          },
+                        ],
+                      }
+                    : null,
                   finish_reason: null,
                 },
               ]);
           },
         }),
       );
-      for (const [i, c] of completions.entries()) chunk([{ index: i, delta: {}, logprobs: null, finish_reason: c.finishReason }]);
+      for (const [i, c] of completions.entries())
+        chunk([{ index: i, delta: {}, logprobs: null, finish_reason: c.finishReason }]);
       if (body.stream_options?.include_usage) chunk([], { usage: usageOf(prompt.length, completions) });
       res.end("data: [DONE]\n\n");
       return;
@@ -231,23 +289,33 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
       return {
         tokens: c.tokens.map(tokenText),
         token_logprobs: c.tokens.map((t) => t.logprob),
-        top_logprobs: c.tokens.map((t) => Object.fromEntries(t.top.map((x) => [tok.decode([x.id]), x.logprob]))),
+        top_logprobs: c.tokens.map((t) =>
+          Object.fromEntries(t.top.map((x) => [tok.decode([x.id]), x.logprob])),
+        ),
         text_offset,
       };
     };
     if (body.stream) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       const n = o.n ?? 1;
       const result = await enqueue(() =>
         sample(model, tok, prompts, o, {
           onToken: (row, _token, text) => {
             if (text)
-              res.write(`data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: row, text, logprobs: null, finish_reason: null }] })}\n\n`);
+              res.write(
+                `data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: row, text, logprobs: null, finish_reason: null }] })}\n\n`,
+              );
           },
         }),
       );
       for (const [i, c] of result.entries())
-        res.write(`data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }] })}\n\n`,
+        );
       void n;
       res.end("data: [DONE]\n\n");
       return;
@@ -259,18 +327,32 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
         object: "text_completion",
         created: Math.floor(Date.now() / 1000),
         model: id,
-        choices: result.map((c, i) => ({ index: i, text: c.text, logprobs: logprobsOf(c), finish_reason: c.finishReason })),
-        usage: usageOf(prompts.reduce((n, p) => n + p.length, 0), result),
+        choices: result.map((c, i) => ({
+          index: i,
+          text: c.text,
+          logprobs: logprobsOf(c),
+          finish_reason: c.finishReason,
+        })),
+        usage: usageOf(
+          prompts.reduce((n, p) => n + p.length, 0),
+          result,
+        ),
       }),
     );
   }
 
-  const routes: Record<string, Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>>> = {
+  const routes: Record<
+    string,
+    Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>>
+  > = {
     "/v1/models": {
       GET: async (_req, res) => {
-        res
-          .writeHead(200, { "content-type": "application/json" })
-          .end(JSON.stringify({ object: "list", data: [{ id, object: "model", created, owned_by: "reasonlab" }] }));
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            object: "list",
+            data: [{ id, object: "model", created, owned_by: "reasonlab" }],
+          }),
+        );
       },
     },
     "/v1/chat/completions": { POST: chat },
@@ -282,16 +364,33 @@ export async function startServer(policy: Policy, { host = "127.0.0.1", port = 8
     const started = performance.now();
     try {
       const route = routes[path];
-      if (!route) throw new ApiError(404, `Unknown request URL: ${req.method} ${path}`, "invalid_request_error", null, "unknown_url");
+      if (!route)
+        throw new ApiError(
+          404,
+          `Unknown request URL: ${req.method} ${path}`,
+          "invalid_request_error",
+          null,
+          "unknown_url",
+        );
       const handler = route[req.method ?? "GET"];
-      if (!handler) throw new ApiError(405, `${req.method} is not allowed on ${path}`, "invalid_request_error", null, "method_not_allowed");
+      if (!handler)
+        throw new ApiError(
+          405,
+          `${req.method} is not allowed on ${path}`,
+          "invalid_request_error",
+          null,
+          "method_not_allowed",
+        );
       await handler(req, res);
       served++;
     } catch (error) {
       if (error instanceof ApiError) sendError(res, error);
       else {
         log(`error: ${(error as Error).stack}`);
-        sendError(res, new ApiError(500, "The server had an error while processing your request.", "server_error"));
+        sendError(
+          res,
+          new ApiError(500, "The server had an error while processing your request.", "server_error"),
+        );
       }
     } finally {
       log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(0)}ms`);

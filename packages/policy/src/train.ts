@@ -5,13 +5,13 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   buildSplit,
+  calculatorConversation,
   type Problem,
   pretrainDocument,
-  calculatorConversation,
   sftConversation,
   verify,
 } from "@reasonlab/env-math";
-import { createRun, openRun, resumeRun, type RunWriter } from "@reasonlab/runs";
+import { createRun, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { type Backend, BackendName, loadBackend } from "./backend.js";

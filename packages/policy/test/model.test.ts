@@ -5,14 +5,18 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
 import { loadCheckpoint, saveCheckpoint } from "../src/checkpoint.js";
-import { initModel, lossOf, type ModelConfigInput, ModelConfig, tokenLogprobs } from "../src/model.js";
+import { initModel, lossOf, ModelConfig, type ModelConfigInput, tokenLogprobs } from "../src/model.js";
 import { applyAdamW, createAdamW, OptimizerConfig } from "../src/optimizer.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
 const { tf } = await loadBackend("wasm");
 const tiny: ModelConfigInput = { vocabSize: 263, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 32 };
 const batch = (B: number, T: number, seed = 1) =>
-  tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 31 + seed * 7) % 200), [B, T], "int32");
+  tf.tensor2d(
+    Int32Array.from({ length: B * T }, (_, i) => (i * 31 + seed * 7) % 200),
+    [B, T],
+    "int32",
+  );
 
 async function fit(configInput: ModelConfigInput, steps: number) {
   const model = initModel(tf, configInput, 3);
@@ -74,7 +78,10 @@ describe("transformer", () => {
     const tokenizer = byteTokenizer();
     await saveCheckpoint(dir, { model, tokenizer });
     const loaded = loadCheckpoint(tf, dir);
-    for (const [name, v] of model.params) expect(Buffer.from((await loaded.model.params.get(name)!.data()).buffer)).toEqual(Buffer.from((await v.data()).buffer));
+    for (const [name, v] of model.params)
+      expect(Buffer.from((await loaded.model.params.get(name)!.data()).buffer)).toEqual(
+        Buffer.from((await v.data()).buffer),
+      );
     const py = `
 import json, struct, sys, array
 raw = open(sys.argv[1], "rb").read()
@@ -84,7 +91,9 @@ entry = header["wte"]
 start, end = entry["data_offsets"]
 values = array.array("f", raw[8 + n + start: 8 + n + end])
 print(json.dumps({"dtype": entry["dtype"], "shape": entry["shape"], "first": values[0], "count": len(values)}))`;
-    const out = JSON.parse(execFileSync("python3", ["-c", py, path.join(dir, "model.safetensors")], { encoding: "utf8" }));
+    const out = JSON.parse(
+      execFileSync("python3", ["-c", py, path.join(dir, "model.safetensors")], { encoding: "utf8" }),
+    );
     const wte = await model.params.get("wte")!.data();
     expect(out).toEqual({ dtype: "F32", shape: [263, 32], first: wte[0], count: 263 * 32 });
     fs.rmSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
 import { renderChat } from "../src/chat.js";
-import { initModel, logitsOf, hidden, tokenLogprobs } from "../src/model.js";
+import { hidden, initModel, logitsOf, tokenLogprobs } from "../src/model.js";
 import { sample } from "../src/sample.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
@@ -13,7 +13,10 @@ const prompt = (text: string) => renderChat(tok, [{ role: "user", content: text 
 /** Greedy decoding without a cache: the whole sequence through the model at every step. */
 async function naiveGreedy(model: ReturnType<typeof initModel>, ids: number[], steps: number) {
   const seq = [...ids];
-  const allowed = new Set([...Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i), tok.special["<|end|>"]]);
+  const allowed = new Set([
+    ...Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i),
+    tok.special["<|end|>"],
+  ]);
   for (let s = 0; s < steps; s++) {
     const logits = tf.tidy(() => logitsOf(model, hidden(model, tf.tensor2d(seq, [1, seq.length], "int32"))));
     const v = (await logits.data()) as Float32Array;
@@ -54,11 +57,15 @@ describe("sampling with a KV cache", () => {
     const chosen = c!.tokens.map((t) => t.id);
     const full = [...ids, ...chosen];
     const lp = tf.tidy(() =>
-      tokenLogprobs(model, tf.tensor2d(full.slice(0, -1), [1, full.length - 1], "int32"), tf.tensor2d(full.slice(1), [1, full.length - 1], "int32")),
+      tokenLogprobs(
+        model,
+        tf.tensor2d(full.slice(0, -1), [1, full.length - 1], "int32"),
+        tf.tensor2d(full.slice(1), [1, full.length - 1], "int32"),
+      ),
     );
     const values = Array.from(await lp.data()).slice(ids.length - 1);
     lp.dispose();
-    c!.tokens.forEach((t, i) => expect(t.logprob).toBeCloseTo(values[i]!, 4));
+    for (const [i, t] of c!.tokens.entries()) expect(t.logprob).toBeCloseTo(values[i]!, 4);
   });
 
   it("is reproducible by seed, gives n samples per prompt, and honours stop strings and maxTokens", async () => {
@@ -72,7 +79,12 @@ describe("sampling with a KV cache", () => {
     for (const c of a) expect(c.tokens.length).toBeLessThanOrEqual(10);
     const stopAt = a[0]!.text.slice(2, 3);
     if (stopAt) {
-      const [cut] = await sample(model, tok, [ids], { temperature: 1.5, maxTokens: 10, seed: 7, stop: [stopAt] });
+      const [cut] = await sample(model, tok, [ids], {
+        temperature: 1.5,
+        maxTokens: 10,
+        seed: 7,
+        stop: [stopAt],
+      });
       expect(cut!.text).toBe(a[0]!.text.slice(0, a[0]!.text.indexOf(stopAt)));
       expect(cut!.finishReason).toBe("stop");
     }
@@ -82,7 +94,8 @@ describe("sampling with a KV cache", () => {
     const model = initModel(tf, config, 15);
     await sample(model, tok, [prompt("warm up")], { maxTokens: 5 });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) await sample(model, tok, [prompt("x"), prompt("yy")], { maxTokens: 5, n: 2, seed: i });
+    for (let i = 0; i < 3; i++)
+      await sample(model, tok, [prompt("x"), prompt("yy")], { maxTokens: 5, n: 2, seed: i });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

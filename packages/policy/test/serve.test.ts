@@ -7,7 +7,11 @@ import { byteTokenizer } from "../src/tokenizer.js";
 
 const { tf } = await loadBackend("wasm");
 const tokenizer = byteTokenizer();
-const model = initModel(tf, { vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 96 }, 21);
+const model = initModel(
+  tf,
+  { vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 96 },
+  21,
+);
 let server: ServerHandle;
 let client: OpenAI;
 beforeAll(async () => {
@@ -25,7 +29,16 @@ describe("OpenAI-compatible server, through the official client", () => {
   });
 
   it("answers chat completions with usage, n choices, seeds and logprobs", async () => {
-    const r = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 8, n: 2, seed: 5, temperature: 1, logprobs: true, top_logprobs: 2 });
+    const r = await client.chat.completions.create({
+      model: "tiny",
+      messages,
+      max_tokens: 8,
+      n: 2,
+      seed: 5,
+      temperature: 1,
+      logprobs: true,
+      top_logprobs: 2,
+    });
     expect(r.object).toBe("chat.completion");
     expect(r.choices).toHaveLength(2);
     const first = r.choices[0]!;
@@ -34,13 +47,32 @@ describe("OpenAI-compatible server, through the official client", () => {
     expect(first.logprobs!.content!.length).toBeGreaterThan(0);
     expect(first.logprobs!.content![0]!.top_logprobs).toHaveLength(2);
     expect(r.usage!.completion_tokens).toBe(r.choices.reduce((n, c) => n + c.logprobs!.content!.length, 0));
-    const again = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 8, n: 2, seed: 5, temperature: 1 });
+    const again = await client.chat.completions.create({
+      model: "tiny",
+      messages,
+      max_tokens: 8,
+      n: 2,
+      seed: 5,
+      temperature: 1,
+    });
     expect(again.choices.map((c) => c.message.content)).toEqual(r.choices.map((c) => c.message.content));
   });
 
   it("streams the same text over SSE", async () => {
-    const whole = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 10, temperature: 0 });
-    const stream = await client.chat.completions.create({ model: "tiny", messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const whole = await client.chat.completions.create({
+      model: "tiny",
+      messages,
+      max_tokens: 10,
+      temperature: 0,
+    });
+    const stream = await client.chat.completions.create({
+      model: "tiny",
+      messages,
+      max_tokens: 10,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = "";
     let finish: string | null = null;
     let usage = null;
@@ -55,17 +87,33 @@ describe("OpenAI-compatible server, through the official client", () => {
   });
 
   it("serves plain completions, with logprobs", async () => {
-    const r = await client.completions.create({ model: "tiny", prompt: ["Once", "Twice"], max_tokens: 5, temperature: 0, logprobs: 1 });
+    const r = await client.completions.create({
+      model: "tiny",
+      prompt: ["Once", "Twice"],
+      max_tokens: 5,
+      temperature: 0,
+      logprobs: 1,
+    });
     expect(r.choices).toHaveLength(2);
     expect(r.choices[0]!.logprobs!.tokens!.join("")).toBe(r.choices[0]!.text);
   });
 
   it("answers errors in the OpenAI shape with the right status", async () => {
-    await expect(client.chat.completions.create({ model: "tiny", messages, temperature: 7 })).rejects.toMatchObject({ status: 400, param: "temperature", type: "invalid_request_error" });
-    await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toMatchObject({ status: 404, code: "model_not_found" });
-    await expect(client.chat.completions.create({ model: "tiny", messages: [] })).rejects.toMatchObject({ status: 400, param: "messages" });
+    await expect(
+      client.chat.completions.create({ model: "tiny", messages, temperature: 7 }),
+    ).rejects.toMatchObject({ status: 400, param: "temperature", type: "invalid_request_error" });
+    await expect(client.chat.completions.create({ model: "gpt-9", messages })).rejects.toMatchObject({
+      status: 404,
+      code: "model_not_found",
+    });
+    await expect(client.chat.completions.create({ model: "tiny", messages: [] })).rejects.toMatchObject({
+      status: 400,
+      param: "messages",
+    });
     const long = "x".repeat(200);
-    await expect(client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: long }] })).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
+    await expect(
+      client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: long }] }),
+    ).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
     const raw = await fetch(`${server.url}/chat/completions`, { method: "POST", body: "{not json" });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
@@ -74,7 +122,13 @@ describe("OpenAI-compatible server, through the official client", () => {
   });
 
   it("handles concurrent requests one at a time, each getting what it gets alone", async () => {
-    const asks = [1, 2, 3, 4].map((seed) => ({ model: "tiny", messages, max_tokens: 6, seed, temperature: 1 }));
+    const asks = [1, 2, 3, 4].map((seed) => ({
+      model: "tiny",
+      messages,
+      max_tokens: 6,
+      seed,
+      temperature: 1,
+    }));
     const alone = [];
     for (const a of asks) alone.push((await client.chat.completions.create(a)).choices[0]!.message.content);
     const before = tf.memory().numTensors;

@@ -3,10 +3,16 @@ import { describe, expect, it } from "vitest";
 import { renderChat } from "../src/chat.js";
 import { byteTokenizer, createTokenizer, trainTokenizer } from "../src/tokenizer.js";
 
-const corpus = ["Problem: What is 12 + 30?\nSolution:\nStep 1: 2 + 0 = 2, write 2\n<answer>42</answer>", "How many r's in strawberry? café naïve 日本語 🙂"];
+const corpus = [
+  "Problem: What is 12 + 30?\nSolution:\nStep 1: 2 + 0 = 2, write 2\n<answer>42</answer>",
+  "How many r's in strawberry? café naïve 日本語 🙂",
+];
 
 describe("tokenizer", () => {
-  const tok = trainTokenizer(Array.from({ length: 50 }, (_, i) => corpus[i % 2]!), 300);
+  const tok = trainTokenizer(
+    Array.from({ length: 50 }, (_, i) => corpus[i % 2]!),
+    300,
+  );
 
   it("round-trips any UTF-8 text exactly", () => {
     fc.assert(
@@ -23,7 +29,12 @@ describe("tokenizer", () => {
     const text = corpus[0]!;
     expect(tok.encode(text).length).toBeLessThan(Buffer.byteLength(text) * 0.6);
     expect(tok.encode(" 12345").map((id) => tok.decode([id]))).toEqual([" 1", "2", "3", "4", "5"]);
-    expect(trainTokenizer(Array.from({ length: 50 }, (_, i) => corpus[i % 2]!), 300).toJSON()).toEqual(tok.toJSON());
+    expect(
+      trainTokenizer(
+        Array.from({ length: 50 }, (_, i) => corpus[i % 2]!),
+        300,
+      ).toJSON(),
+    ).toEqual(tok.toJSON());
   });
 
   it("survives a save and load through JSON", () => {
@@ -45,10 +56,18 @@ describe("tokenizer", () => {
     ]);
     const s = tok.special;
     expect(chat.ids[0]).toBe(s["<|bos|>"]);
-    expect(chat.ids.filter((id) => id >= s["<|bos|>"])).toEqual([s["<|bos|>"], s["<|user|>"], s["<|end|>"], s["<|assistant|>"], s["<|end|>"]]);
+    expect(chat.ids.filter((id) => id >= s["<|bos|>"])).toEqual([
+      s["<|bos|>"],
+      s["<|user|>"],
+      s["<|end|>"],
+      s["<|assistant|>"],
+      s["<|end|>"],
+    ]);
     const trained = chat.ids.filter((_, i) => chat.trainable[i] === 1);
     expect(tok.decode(trained)).toBe("42");
     expect(trained.at(-1)).toBe(s["<|end|>"]);
-    expect(renderChat(tok, [{ role: "user", content: "hi" }], { generation: true }).ids.at(-1)).toBe(s["<|assistant|>"]);
+    expect(renderChat(tok, [{ role: "user", content: "hi" }], { generation: true }).ids.at(-1)).toBe(
+      s["<|assistant|>"],
+    );
   });
 });

@@ -17,8 +17,28 @@ const config = (runs: string, steps = 8): TrainConfigInput => ({
   tokenizer: { kind: "bpe", vocabSize: 300 },
   model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 64 },
   stages: [
-    { stage: "pretrain", steps, batchSize: 4, data, logEvery: 1, evalEvery: 4, accuracyProblems: 0, checkpointEvery: 100, optimizer: { lr: 3e-3, warmupSteps: 2 } },
-    { stage: "sft", steps: 4, batchSize: 4, data, logEvery: 1, evalEvery: 2, accuracyProblems: 4, checkpointEvery: 100, optimizer: { lr: 3e-3, warmupSteps: 1 } },
+    {
+      stage: "pretrain",
+      steps,
+      batchSize: 4,
+      data,
+      logEvery: 1,
+      evalEvery: 4,
+      accuracyProblems: 0,
+      checkpointEvery: 100,
+      optimizer: { lr: 3e-3, warmupSteps: 2 },
+    },
+    {
+      stage: "sft",
+      steps: 4,
+      batchSize: 4,
+      data,
+      logEvery: 1,
+      evalEvery: 2,
+      accuracyProblems: 4,
+      checkpointEvery: 100,
+      optimizer: { lr: 3e-3, warmupSteps: 1 },
+    },
   ],
 });
 const quiet = { log: () => {} };
@@ -37,7 +57,11 @@ describe("training", () => {
     expect(sftRun.info()).toMatchObject({ kind: "sft", status: "finished", parent: preRun.info().id });
     expect(preRun.checkpoints().map((c) => c.manifest.step)).toEqual([8]);
     const metrics = preRun.read("metrics").records;
-    expect(metrics.at(-1)!.values).toMatchObject({ "train/loss": expect.any(Number), "eval/loss": expect.any(Number), "train/tokens_per_s": expect.any(Number) });
+    expect(metrics.at(-1)!.values).toMatchObject({
+      "train/loss": expect.any(Number),
+      "eval/loss": expect.any(Number),
+      "train/tokens_per_s": expect.any(Number),
+    });
     expect(sftRun.read("samples").records.length).toBeGreaterThan(0);
     expect(sft!.accuracy).not.toBeNull();
     // the tensor count is the same at every logged step: nothing leaks
@@ -46,15 +70,25 @@ describe("training", () => {
   });
 
   it("a run stopped mid-stage resumes to exactly the curve of an uninterrupted one", async () => {
-    const [whole] = await train({ ...config(path.join(root, "b")), stages: [config("")!.stages![0]!] }, quiet);
-    const [partial] = await train({ ...config(path.join(root, "c")), stages: [config("")!.stages![0]!] }, { ...quiet, stopAfter: 3 });
+    const [whole] = await train(
+      { ...config(path.join(root, "b")), stages: [config("")!.stages![0]!] },
+      quiet,
+    );
+    const [partial] = await train(
+      { ...config(path.join(root, "c")), stages: [config("")!.stages![0]!] },
+      { ...quiet, stopAfter: 3 },
+    );
     expect(partial!.stoppedEarly).toBe(true);
     const [resumed] = await resumeTraining(partial!.runDir, quiet);
     expect(resumed!.runDir).toBe(partial!.runDir);
     expect(losses(resumed!.runDir)).toEqual(losses(whole!.runDir));
     const info = openRun(resumed!.runDir).info();
     expect(info.status).toBe("finished");
-    expect(openRun(resumed!.runDir).read("events").records.map((e) => e.kind)).toContain("resumed");
+    expect(
+      openRun(resumed!.runDir)
+        .read("events")
+        .records.map((e) => e.kind),
+    ).toContain("resumed");
   });
 
   it("rejects a bad config naming the field", () => {

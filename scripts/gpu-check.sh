@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# On a GPU host, from the project root, after `node scripts/gpu-bundle.mjs` here and a copy there:
+# the policy benchmark on WebGPU beside the PyTorch reference, then the addition config on WebGPU.
+#   bash scripts/gpu-check.sh [OUT_DIR]
+set -uo pipefail
+out=${1:-gpu-check}
+mkdir -p "$out"
+source scripts/gpu-host.sh
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+export PYTHONUNBUFFERED=1
+echo "== tfjs webgpu"
+node --import tsx packages/policy/bench/bench.ts --backends webgpu --sizes small,medium,large --steps 5 2>&1 \
+  | grep -v "^Warning" | tee "$out/tfjs-webgpu.txt"
+echo "== PyTorch reference"
+ref=.gpu-bundle/torch_gpt_step.py
+for shape in "128 2 64 16" "256 4 128 16" "512 8 256 32"; do
+  python3 "$ref" $shape cuda plain 2>&1 | grep TORCH
+done | tee "$out/torch.txt"
+python3 "$ref" 512 8 256 32 cuda fast 2>&1 | grep TORCH | tee -a "$out/torch.txt"
+echo "== addition on webgpu"
+( time node packages/cli/bin/reasonlab.mjs train --config configs/addition.json --backend webgpu --runs "$out/runs" ) 2>&1 \
+  | grep -v "^Warning" | tee "$out/addition-webgpu.txt"
