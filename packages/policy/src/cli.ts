@@ -60,7 +60,7 @@ const backends = defineCommand({
 
 const trainCommand = defineCommand({
   name: "train",
-  summary: "train the policy (pretrain, SFT) from a config file, or resume a run",
+  summary: "train the policy (pretrain, SFT, RL) from a config file, or resume a run",
   options: {
     config: {
       type: "string",

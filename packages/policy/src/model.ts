@@ -137,6 +137,15 @@ export function initModel(
   return { tf, config, params };
 }
 
+/** A frozen copy with the same weights (a reference policy for KL). */
+export function cloneModel(model: Model): Model {
+  const { tf } = model;
+  const params = new Map<string, TF.Variable>();
+  for (const [name, v] of model.params)
+    params.set(name, tf.variable(v.clone(), false, `${name}#${++modelCount}`));
+  return { tf, config: model.config, params };
+}
+
 export function disposeModel(model: Model) {
   for (const v of model.params.values()) v.dispose();
   model.params.clear();
@@ -429,6 +438,29 @@ export function tokenLogprobs(model: Model, inputs: TF.Tensor2D, targets: TF.Ten
   const logits = logitsOf(model, hidden(model, inputs));
   const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
   return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg().reshape([B, T]);
+}
+
+/**
+ * Log-probabilities of `targets` [B, T], and with `entropy` the entropy of each next-token
+ * distribution [B, T], from one forward pass: what a policy-gradient loss needs.
+ */
+export function policyTerms(
+  model: Model,
+  inputs: TF.Tensor2D,
+  targets: TF.Tensor2D,
+  { entropy = false } = {},
+) {
+  const { tf } = model;
+  const [B, T] = inputs.shape;
+  const logits = logitsOf(model, hidden(model, inputs));
+  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
+  const logp = tf.losses
+    .softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE)
+    .neg()
+    .reshape([B, T]) as TF.Tensor2D;
+  if (!entropy) return { logp, entropy: null };
+  const ls = tf.logSoftmax(logits);
+  return { logp, entropy: ls.exp().mul(ls).sum(-1).neg().reshape([B, T]) as TF.Tensor2D };
 }
 
 /** Rotary factors for explicit positions [B, T] (left-padded batches while sampling). */

@@ -20,6 +20,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.
 import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
 import { type AdamW, applyAdamW, createAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
+import { RlStageConfig, trainRl } from "./rl.js";
 import { sample } from "./sample.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
 
@@ -39,7 +40,7 @@ export const DataConfig = z.object({
 });
 export type DataConfig = z.infer<typeof DataConfig>;
 
-export const StageConfig = z.object({
+export const SupervisedStageConfig = z.object({
   stage: z.enum(["pretrain", "sft"]),
   steps: z.number().int().min(1),
   batchSize: z.number().int().min(1).default(32),
@@ -54,6 +55,9 @@ export const StageConfig = z.object({
   accuracyProblems: z.number().int().min(0).default(200),
   checkpointEvery: z.number().int().min(1).default(500),
 });
+export type SupervisedStageConfig = z.infer<typeof SupervisedStageConfig>;
+
+export const StageConfig = z.discriminatedUnion("stage", [SupervisedStageConfig, RlStageConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
 export const TrainConfig = z.object({
@@ -98,9 +102,12 @@ export interface TrainHooks {
 export interface StageResult {
   runDir: string;
   checkpoint: string;
+  /** Last training loss (supervised stages); NaN for RL. */
   finalLoss: number;
   evalLoss: number | null;
   accuracy: number | null;
+  /** RL: held-out accuracy before the first update. */
+  initialAccuracy?: number | null;
   stoppedEarly: boolean;
 }
 
@@ -111,7 +118,7 @@ interface StageData {
   accuracyProblems: Problem[];
 }
 
-function stageTexts(stage: StageConfig, split: "train" | "test", seed: number) {
+function stageTexts(stage: SupervisedStageConfig, split: "train" | "test", seed: number) {
   const d = stage.data;
   const problems = buildSplit({
     families: d.families,
@@ -133,7 +140,7 @@ function conversationsOf(problems: Problem[], d: DataConfig) {
   return out;
 }
 
-function buildStageData(tok: Tokenizer, stage: StageConfig, T: number, seed: number): StageData {
+function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number, seed: number): StageData {
   const train = stageTexts(stage, "train", seed);
   const test = stageTexts(stage, "test", seed);
   const rowsOf = (problems: Problem[]) =>
@@ -217,7 +224,7 @@ async function trainStage(
   model: Model,
   tok: Tokenizer,
   opt: AdamW,
-  stage: StageConfig,
+  stage: SupervisedStageConfig,
   state: TrainerState,
   run: RunWriter,
   hooks: TrainHooks,
@@ -437,7 +444,12 @@ async function runPipeline(
     log(`starting from ${startFrom}`);
   } else {
     // a fresh model; the tokenizer is trained on the first stage's corpus (deterministically)
-    const corpus = stageTexts(config.stages[0]!, "train", config.seed).map(pretrainDocument);
+    const first = config.stages[0]!;
+    if (first.stage === "rl")
+      throw new Error(
+        "the RL stage needs a trained policy: set 'init' to a checkpoint, or put pretrain and sft stages before it",
+      );
+    const corpus = stageTexts(first, "train", config.seed).map(pretrainDocument);
     tok =
       config.tokenizer.kind === "bytes"
         ? byteTokenizer()
@@ -483,7 +495,25 @@ async function runPipeline(
     }
     log(`${stage.stage}: run ${run.dir}`);
     try {
-      const result = await trainStage(backend, model, tok, opt, stage, trainer, run, hooks);
+      let result: StageResult;
+      if (stage.stage === "rl") {
+        const rl = await trainRl(backend, model, tok, opt, stage, trainer, run, {
+          log,
+          ...(hooks.stopAfter !== undefined ? { stopAfter: hooks.stopAfter } : {}),
+          evaluate: async (m, problems, maxTokens) =>
+            (await greedyAccuracy(m, tok, problems, { system: stage.data.system, maxTokens })).accuracy,
+        });
+        const ckpts = openRun(run.dir).checkpoints();
+        result = {
+          runDir: run.dir,
+          checkpoint: ckpts[ckpts.length - 1]?.dir ?? "",
+          finalLoss: Number.NaN,
+          evalLoss: null,
+          accuracy: rl.accuracy,
+          initialAccuracy: rl.initialAccuracy,
+          stoppedEarly: rl.stoppedEarly,
+        };
+      } else result = await trainStage(backend, model, tok, opt, stage, trainer, run, hooks);
       results.push(result);
       if (result.stoppedEarly) {
         run.event(

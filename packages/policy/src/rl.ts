@@ -1,0 +1,565 @@
+// The RL stage: on-policy GRPO-family training on verifiable rewards. Each step samples a group
+// of completions per prompt, scores them with env-math's verifier, turns rewards into advantages
+// within each group, and takes a clipped policy-gradient step (PPO-style ratios, optional KL to a
+// frozen reference, optional entropy bonus). DAPO's dynamic sampling, overlong shaping and
+// truncation masking are options.
+import {
+  buildSplit,
+  CurriculumState,
+  correctness,
+  countdownPartial,
+  createCurriculum,
+  createRng,
+  format,
+  generate,
+  getFamily,
+  overlong,
+  type Problem,
+  type RewardFn,
+  scoreCompletion,
+  sftConversation,
+  splitOf,
+  type WeightedReward,
+} from "@reasonlab/env-math";
+import type { RunWriter } from "@reasonlab/runs";
+import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
+import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
+import type { Backend } from "./backend.js";
+import { renderChat } from "./chat.js";
+import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
+import { type AdamW, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
+import { sample } from "./sample.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export const RewardSpec = z.discriminatedUnion("name", [
+  z.object({ name: z.literal("correct"), weight: z.number().default(1) }),
+  z.object({ name: z.literal("format"), weight: z.number().default(0.1) }),
+  z.object({ name: z.literal("countdown"), weight: z.number().default(1) }),
+  z.object({
+    name: z.literal("overlong"),
+    weight: z.number().default(1),
+    maxLength: z.number().int().positive(),
+    buffer: z.number().int().nonnegative(),
+  }),
+]);
+export type RewardSpec = z.infer<typeof RewardSpec>;
+
+export const RlStageConfig = z.object({
+  stage: z.literal("rl"),
+  steps: z.number().int().min(1),
+  /** Prompts per step; each gets `groupSize` completions. */
+  promptsPerStep: z.number().int().min(1).default(16),
+  groupSize: z.number().int().min(2).default(8),
+  maxTokens: z.number().int().min(1).default(128),
+  temperature: z.number().gt(0).max(2).default(1),
+  advantage: AdvantageEstimator.default("grpo"),
+  /** token: every completion token weighs the same (DAPO); sequence: every completion does. */
+  aggregation: z.enum(["token", "sequence"]).default("token"),
+  /** Updates per batch of rollouts; above 1 the ratio clipping comes into play. */
+  epochs: z.number().int().min(1).default(1),
+  clipLow: z.number().min(0).max(1).default(0.2),
+  clipHigh: z.number().min(0).default(0.28),
+  /** Weight of the k3 KL estimate to the frozen starting model; 0 keeps no reference. */
+  klCoef: z.number().min(0).default(0),
+  entropyCoef: z.number().min(0).default(0),
+  /** DAPO: drop groups whose rewards all agree and sample more prompts in their place. */
+  dynamicSampling: z.boolean().default(false),
+  maxSamplingRounds: z.number().int().min(1).default(3),
+  /** Completions cut off by maxTokens contribute no gradient. */
+  maskTruncated: z.boolean().default(true),
+  rewards: z
+    .array(RewardSpec)
+    .min(1)
+    .default([
+      { name: "correct", weight: 1 },
+      { name: "format", weight: 0.1 },
+    ]),
+  data: z.object({
+    families: z.array(z.string().min(1)).min(1),
+    difficulties: z.array(z.number().int().min(1)).min(1),
+    /** Held-out accuracy is measured on these (e.g. a harder level than SFT saw). */
+    evalDifficulties: z.array(z.number().int().min(1)).optional(),
+    evalPerCell: z.number().int().min(1).default(100),
+    system: z.boolean().default(false),
+    /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
+    curriculum: z.object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) }).optional(),
+  }),
+  optimizer: OptimizerConfig.default(
+    OptimizerConfig.parse({ lr: 1e-4, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 }),
+  ),
+  /** Sequences per forward/backward pass; gradients accumulate over the rest. */
+  microBatch: z.number().int().min(1).default(64),
+  logEvery: z.number().int().min(1).default(1),
+  evalEvery: z.number().int().min(1).default(25),
+  accuracyProblems: z.number().int().min(0).default(200),
+  checkpointEvery: z.number().int().min(1).default(50),
+  samplesPerStep: z.number().int().min(0).default(2),
+});
+export type RlStageConfig = z.infer<typeof RlStageConfig>;
+
+const REWARD_FNS: Record<RewardSpec["name"], (spec: RewardSpec) => RewardFn> = {
+  correct: () => correctness,
+  format: () => format,
+  countdown: () => countdownPartial,
+  overlong: (s) =>
+    overlong({ maxLength: (s as { maxLength: number }).maxLength, buffer: (s as { buffer: number }).buffer }),
+};
+
+export function rewardsOf(specs: readonly RewardSpec[]): WeightedReward[] {
+  return specs.map((s) => ({ name: s.name, fn: REWARD_FNS[s.name](s), weight: s.weight }));
+}
+
+/** One scored completion, ready to train on. */
+export interface Rollout {
+  problem: Problem;
+  prompt: number[];
+  tokens: number[];
+  oldLogprobs: number[];
+  text: string;
+  reward: number;
+  correct: boolean;
+  truncated: boolean;
+  advantage: number;
+}
+
+export interface PolicyLossOptions {
+  clipLow: number;
+  clipHigh: number;
+  klCoef: number;
+  entropyCoef: number;
+}
+
+/** Inputs of the policy loss for a batch of N sequences of length T. */
+export interface PolicyBatch {
+  inputs: TF.Tensor2D;
+  targets: TF.Tensor2D;
+  /** Log-probabilities when the rollouts were sampled, [N, T]. */
+  oldLogprobs: TF.Tensor2D;
+  /** Of the frozen reference, [N, T], when klCoef > 0. */
+  refLogprobs?: TF.Tensor2D;
+  advantages: TF.Tensor2D; // [N, 1]
+  /** How much each token counts: the mask divided by the aggregation's normaliser, [N, T]. */
+  weights: TF.Tensor2D;
+}
+
+/**
+ * The clipped surrogate, summed with `weights`:
+ *   -min(r A, clip(r, 1 - clipLow, 1 + clipHigh) A) + klCoef * k3 - entropyCoef * H,
+ * with r = exp(logp - old) and k3 = exp(ref - logp) - (ref - logp) - 1.
+ * Returns the per-token ratio, KL and entropy too, for the metrics.
+ */
+export function policyLoss(model: Model, b: PolicyBatch, o: PolicyLossOptions) {
+  const { tf } = model;
+  const { logp, entropy } = policyTerms(model, b.inputs, b.targets, { entropy: o.entropyCoef > 0 });
+  const ratio = tf.exp(logp.sub(b.oldLogprobs));
+  const unclipped = ratio.mul(b.advantages);
+  const clipped = tf.clipByValue(ratio, 1 - o.clipLow, 1 + o.clipHigh).mul(b.advantages);
+  let perToken = tf.minimum(unclipped, clipped).neg();
+  let kl: TF.Tensor | null = null;
+  if (o.klCoef > 0 && b.refLogprobs) {
+    const d = b.refLogprobs.sub(logp);
+    kl = tf.exp(d).sub(d).sub(1);
+    perToken = perToken.add(kl.mul(o.klCoef));
+  }
+  if (o.entropyCoef > 0 && entropy) perToken = perToken.sub(entropy.mul(o.entropyCoef));
+  const loss = perToken.mul(b.weights).sum() as TF.Scalar;
+  return { loss, ratio, kl, entropy };
+}
+
+/** Per-token weights: the completion mask over the batch's normaliser (see `aggregation`). */
+export function aggregationWeights(
+  mask: readonly (readonly number[])[],
+  aggregation: "token" | "sequence",
+): number[][] {
+  if (aggregation === "token") {
+    const total = mask.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0);
+    return mask.map((m) => m.map((x) => (total > 0 ? x / total : 0)));
+  }
+  const n = mask.length;
+  return mask.map((m) => {
+    const len = m.reduce((a, b) => a + b, 0);
+    return m.map((x) => (len > 0 ? x / (len * n) : 0));
+  });
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** Problems for rollouts: the train split only, drawn by a counter so a resumed run draws the same. */
+function problemSource(stage: RlStageConfig, seed: number, saved: Record<string, unknown>) {
+  const d = stage.data;
+  if (d.curriculum) {
+    const curriculum = createCurriculum(
+      {
+        families: d.families,
+        start: Math.min(...d.difficulties),
+        threshold: d.curriculum.threshold,
+        window: d.curriculum.window,
+        seed,
+      },
+      saved.curriculum ? CurriculumState.parse(saved.curriculum) : undefined,
+    );
+    return {
+      next: () => curriculum.next(),
+      record: curriculum.record,
+      state: () => ({ curriculum: curriculum.state() }),
+    };
+  }
+  let drawn = typeof saved.drawn === "number" ? saved.drawn : 0;
+  return {
+    next(): Problem {
+      for (;;) {
+        const rng = createRng("rl-prompts", seed, drawn++);
+        const family = rng.pick(d.families);
+        const levels = d.difficulties.filter((x) => x <= getFamily(family).levels.length);
+        const p = generate(family, rng.pick(levels), rng.int(0, 2 ** 31 - 1));
+        if (splitOf(p.prompt) === "train") return p;
+      }
+    },
+    record: (_p: Problem, _correct: boolean) => {},
+    state: () => ({ drawn }),
+  };
+}
+
+export interface RlHooks {
+  log: (line: string) => void;
+  stopAfter?: number;
+  evaluate: (model: Model, problems: Problem[], maxTokens: number) => Promise<number>;
+  /** Replace the configured rewards (custom tasks, tests). */
+  rewards?: WeightedReward[];
+}
+
+export interface RlResult {
+  accuracy: number | null;
+  initialAccuracy: number | null;
+  stoppedEarly: boolean;
+  lastReward: number;
+}
+
+/** Runs the RL stage from `state` (fresh or resumed), writing into `run`. */
+export async function trainRl(
+  backend: Backend,
+  model: Model,
+  tok: Tokenizer,
+  opt: AdamW,
+  stage: RlStageConfig,
+  state: TrainerState,
+  run: RunWriter,
+  hooks: RlHooks,
+): Promise<RlResult> {
+  const { tf } = backend;
+  const { log } = hooks;
+  const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
+  const source = problemSource(stage, state.seed, state.extra);
+  const reference = stage.klCoef > 0 ? cloneModel(model) : null;
+  const evalProblems = buildSplit({
+    families: stage.data.families,
+    difficulties: stage.data.evalDifficulties ?? stage.data.difficulties,
+    perCell: stage.data.evalPerCell,
+    split: "test",
+    seed: 0,
+  }).slice(0, stage.accuracyProblems);
+  const vars = [...model.params.values()];
+  const names = [...model.params.keys()];
+  const promptOf = (p: Problem) =>
+    renderChat(tok, sftConversation(p, { system: stage.data.system }).messages.slice(0, -1), {
+      generation: true,
+    }).ids;
+  let accuracy: number | null = null;
+  let initialAccuracy: number | null = null;
+  let lastReward = Number.NaN;
+  let stepsThisProcess = 0;
+
+  const evaluate = async () =>
+    evalProblems.length ? hooks.evaluate(model, evalProblems, stage.maxTokens) : null;
+  if (state.step === 0) {
+    initialAccuracy = await evaluate();
+    accuracy = initialAccuracy;
+    if (initialAccuracy !== null) {
+      run.metrics(0, { "eval/accuracy": initialAccuracy });
+      log(
+        `rl step 0/${state.totalSteps}  held-out accuracy ${(initialAccuracy * 100).toFixed(1)}% before RL`,
+      );
+    }
+  }
+
+  try {
+    while (state.step < state.totalSteps) {
+      const stepSeed = state.seed * 1_000_003 + state.step;
+      // ---- rollouts ----
+      const t0 = performance.now();
+      const groups: Rollout[][] = [];
+      let dropped = 0;
+      let sampledTokens = 0;
+      for (
+        let round = 0;
+        round < (stage.dynamicSampling ? stage.maxSamplingRounds : 1) && groups.length < stage.promptsPerStep;
+        round++
+      ) {
+        const problems = Array.from({ length: stage.promptsPerStep - groups.length }, () => source.next());
+        const prompts = problems.map(promptOf);
+        const completions = await sample(model, tok, prompts, {
+          n: stage.groupSize,
+          temperature: stage.temperature,
+          maxTokens: stage.maxTokens,
+          seed: stepSeed * 7 + round,
+        });
+        for (const [i, problem] of problems.entries()) {
+          const group = completions
+            .slice(i * stage.groupSize, (i + 1) * stage.groupSize)
+            .map((c): Rollout => {
+              const score = scoreCompletion(rewards, {
+                problem,
+                completion: c.text,
+                length: c.tokens.length,
+              });
+              sampledTokens += c.tokens.length;
+              return {
+                problem,
+                prompt: prompts[i]!,
+                tokens: c.tokens.map((t) => t.id),
+                oldLogprobs: c.tokens.map((t) => t.logprob),
+                text: c.text,
+                reward: score.reward,
+                correct: score.verdict.correct,
+                truncated: c.finishReason === "length",
+                advantage: 0,
+              };
+            });
+          for (const r of group) source.record(problem, r.correct);
+          if (stage.dynamicSampling && zeroVariance(group.map((r) => r.reward))) dropped++;
+          else groups.push(group);
+        }
+      }
+      const rolloutSeconds = (performance.now() - t0) / 1000;
+      const all = groups.flat();
+      const adv = advantages(
+        groups.map((g) => g.map((r) => r.reward)),
+        stage.advantage,
+      );
+      groups.forEach((g, i) => g.forEach((r, j) => (r.advantage = adv[i]![j]!)));
+
+      // ---- update ----
+      const t1 = performance.now();
+      const train = all.filter((r) => !(stage.maskTruncated && r.truncated) && r.tokens.length > 0);
+      const lr = learningRate(stage.optimizer, state.step, state.totalSteps);
+      let gradNorm = 0;
+      let clipFraction = 0;
+      let klMean = 0;
+      let entropyMean = mean(all.flatMap((r) => r.oldLogprobs.map((l) => -l)));
+      let updateTokens = 0;
+      if (train.length > 0) {
+        const T = Math.min(
+          model.config.contextLength,
+          Math.max(...train.map((r) => r.prompt.length + r.tokens.length)) - 1,
+        );
+        const pad = tok.special["<|pad|>"];
+        const rows = train.map((r) => {
+          const ids = [...r.prompt, ...r.tokens].slice(0, T + 1);
+          const inputs = Array.from({ length: T }, (_, t) => ids[t] ?? pad);
+          const targets = Array.from({ length: T }, (_, t) => ids[t + 1] ?? pad);
+          const mask = Array.from({ length: T }, (_, t): number =>
+            t + 1 >= r.prompt.length && t + 1 < ids.length ? 1 : 0,
+          );
+          const old = Array.from({ length: T }, (_, t) =>
+            mask[t] ? (r.oldLogprobs[t + 1 - r.prompt.length] ?? 0) : 0,
+          );
+          return { inputs, targets, mask, old };
+        });
+        const weights = aggregationWeights(
+          rows.map((r) => r.mask),
+          stage.aggregation,
+        );
+        updateTokens = rows.reduce((n, r) => n + r.mask.reduce((a, b) => a + b, 0), 0);
+        const refRows: number[][] = [];
+        const micro = (from: number) => {
+          const slice = rows.slice(from, from + stage.microBatch);
+          const n = slice.length;
+          return {
+            n,
+            inputs: tf.tensor2d(
+              slice.flatMap((r) => r.inputs),
+              [n, T],
+              "int32",
+            ),
+            targets: tf.tensor2d(
+              slice.flatMap((r) => r.targets),
+              [n, T],
+              "int32",
+            ),
+            old: tf.tensor2d(
+              slice.flatMap((r) => r.old),
+              [n, T],
+            ),
+            adv: tf.tensor2d(
+              train.slice(from, from + n).map((r) => r.advantage),
+              [n, 1],
+            ),
+            weights: tf.tensor2d(weights.slice(from, from + n).flat(), [n, T]),
+            mask: slice.map((r) => r.mask),
+          };
+        };
+        if (reference) {
+          for (let from = 0; from < rows.length; from += stage.microBatch) {
+            const m = micro(from);
+            const lp = tf.tidy(() => policyTerms(reference, m.inputs, m.targets).logp);
+            const v = Array.from(await lp.data());
+            for (let i = 0; i < m.n; i++) refRows.push(v.slice(i * T, (i + 1) * T));
+            tf.dispose([lp, m.inputs, m.targets, m.old, m.adv, m.weights]);
+          }
+        }
+        let clipped = 0;
+        let klSum = 0;
+        let entSum = 0;
+        let counted = 0;
+        for (let epoch = 0; epoch < stage.epochs; epoch++) {
+          let grads: Record<string, TF.Tensor> | null = null;
+          for (let from = 0; from < rows.length; from += stage.microBatch) {
+            const m = micro(from);
+            const ref = reference ? tf.tensor2d(refRows.slice(from, from + m.n).flat(), [m.n, T]) : undefined;
+            let stash: { ratio: TF.Tensor; kl: TF.Tensor | null; entropy: TF.Tensor | null } | null = null;
+            const { value, grads: g } = tf.variableGrads(() => {
+              const out = policyLoss(
+                model,
+                {
+                  inputs: m.inputs,
+                  targets: m.targets,
+                  oldLogprobs: m.old,
+                  advantages: m.adv,
+                  weights: m.weights,
+                  ...(ref ? { refLogprobs: ref } : {}),
+                },
+                stage,
+              );
+              stash = {
+                ratio: tf.keep(out.ratio),
+                kl: out.kl ? tf.keep(out.kl) : null,
+                entropy: out.entropy ? tf.keep(out.entropy) : null,
+              };
+              return out.loss;
+            }, vars);
+            const s = stash as unknown as {
+              ratio: TF.Tensor;
+              kl: TF.Tensor | null;
+              entropy: TF.Tensor | null;
+            };
+            const ratio = await s.ratio.data();
+            const kl = s.kl ? await s.kl.data() : null;
+            const ent = s.entropy ? await s.entropy.data() : null;
+            for (let i = 0; i < m.n; i++)
+              for (let t = 0; t < T; t++) {
+                if (!m.mask[i]![t]) continue;
+                const r = ratio[i * T + t]!;
+                const a = train[from + i]!.advantage;
+                if ((a > 0 && r > 1 + stage.clipHigh) || (a < 0 && r < 1 - stage.clipLow)) clipped++;
+                if (kl) klSum += kl[i * T + t]!;
+                if (ent) entSum += ent[i * T + t]!;
+                counted++;
+              }
+            tf.dispose([
+              value,
+              s.ratio,
+              ...(s.kl ? [s.kl] : []),
+              ...(s.entropy ? [s.entropy] : []),
+              m.inputs,
+              m.targets,
+              m.old,
+              m.adv,
+              m.weights,
+              ...(ref ? [ref] : []),
+            ]);
+            if (!grads) grads = g;
+            else {
+              const sum: Record<string, TF.Tensor> = {};
+              for (const k of Object.keys(grads)) sum[k] = tf.add(grads[k]!, g[k]!);
+              tf.dispose([...Object.values(grads), ...Object.values(g)]);
+              grads = sum;
+            }
+          }
+          const named = Object.fromEntries(names.map((n, i) => [n, grads![vars[i]!.name]!]));
+          const normT = applyAdamW(model, opt, named, stage.optimizer, lr);
+          gradNorm = (await normT.data())[0]!;
+          tf.dispose([normT, ...Object.values(grads!)]);
+        }
+        clipFraction = counted ? clipped / counted : 0;
+        klMean = counted && reference ? klSum / counted : 0;
+        if (stage.entropyCoef > 0 && counted) entropyMean = entSum / counted;
+      }
+      const updateSeconds = (performance.now() - t1) / 1000;
+
+      state.step += 1;
+      stepsThisProcess += 1;
+      state.extra = { ...state.extra, ...source.state() };
+      const rewardsAll = all.map((r) => r.reward);
+      lastReward = mean(rewardsAll);
+      const last = state.step === state.totalSteps;
+      if (state.step % stage.evalEvery === 0 || last) accuracy = await evaluate();
+      const values: Record<string, number | null> = {
+        "rl/reward_mean": lastReward,
+        "rl/reward_std": Math.sqrt(mean(rewardsAll.map((r) => (r - lastReward) ** 2))),
+        "rl/accuracy": mean(all.map((r) => (r.correct ? 1 : 0))),
+        "rl/zero_variance_frac": stage.dynamicSampling
+          ? dropped / (dropped + groups.length || 1)
+          : mean(groups.map((g) => (zeroVariance(g.map((r) => r.reward)) ? 1 : 0))),
+        "rl/response_length": mean(all.map((r) => r.tokens.length)),
+        "rl/truncated_frac": mean(all.map((r) => (r.truncated ? 1 : 0))),
+        "rl/entropy": entropyMean,
+        "rl/kl": klMean,
+        "rl/clip_frac": clipFraction,
+        "train/grad_norm": gradNorm,
+        "train/lr": lr,
+        "rl/rollout_tokens_per_s": sampledTokens / Math.max(rolloutSeconds, 1e-9),
+        "rl/update_tokens_per_s": (updateTokens * stage.epochs) / Math.max(updateSeconds, 1e-9),
+        "rl/rollout_seconds": rolloutSeconds,
+        "rl/update_seconds": updateSeconds,
+        "system/tensors": tf.memory().numTensors,
+        ...(state.step % stage.evalEvery === 0 || last ? { "eval/accuracy": accuracy } : {}),
+      };
+      if (state.step % stage.logEvery === 0 || last || state.step === 1) {
+        run.metrics(state.step, values);
+        for (const r of all.slice(0, stage.samplesPerStep))
+          run.log("samples", {
+            step: state.step,
+            split: "rollout",
+            prompt: r.problem.prompt,
+            completion: r.text,
+            expected: r.problem.answer,
+            reward: r.reward,
+            correct: r.correct,
+            meta: {
+              advantage: r.advantage,
+              family: r.problem.family,
+              difficulty: r.problem.difficulty,
+              truncated: r.truncated,
+            },
+          });
+        log(
+          `rl step ${state.step}/${state.totalSteps}  reward ${lastReward.toFixed(3)}  acc ${((values["rl/accuracy"] as number) * 100).toFixed(0)}%  len ${(values["rl/response_length"] as number).toFixed(0)}  ` +
+            `zero-var ${((values["rl/zero_variance_frac"] as number) * 100).toFixed(0)}%  clip ${(clipFraction * 100).toFixed(1)}%  gnorm ${gradNorm.toFixed(2)}  ` +
+            `rollout ${rolloutSeconds.toFixed(1)}s update ${updateSeconds.toFixed(1)}s` +
+            (state.step % stage.evalEvery === 0 || last
+              ? `  held-out ${accuracy === null ? "-" : `${(accuracy * 100).toFixed(1)}%`}`
+              : ""),
+        );
+      }
+      const save = () =>
+        run.checkpoint(
+          state.step,
+          (d) => saveCheckpoint(d, { model, tokenizer: tok, optimizer: opt, trainer: state }),
+          {
+            stage: "rl",
+            metrics: { reward: lastReward, accuracy },
+          },
+        );
+      if (state.step % stage.checkpointEvery === 0 || last) await save();
+      if (!last && hooks.stopAfter !== undefined && stepsThisProcess >= hooks.stopAfter) {
+        await save();
+        return { accuracy, initialAccuracy, stoppedEarly: true, lastReward };
+      }
+    }
+  } finally {
+    if (reference) disposeModel(reference);
+  }
+  return { accuracy, initialAccuracy, stoppedEarly: false, lastReward };
+}
