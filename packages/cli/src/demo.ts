@@ -41,16 +41,20 @@ const demo = defineCommand({
     const config = TrainConfig.parse(JSON.parse(fs.readFileSync(DEMO_CONFIG, "utf8")));
     if (quick) {
       config.model = { ...config.model, dModel: 32, nLayers: 1, nHeads: 2 };
-      config.stages = config.stages.map((s) => ({
-        ...s,
-        steps: 4,
-        batchSize: 4,
-        logEvery: 2,
-        evalEvery: 2,
-        accuracyEvery: 0,
-        accuracyProblems: s.stage === "sft" ? 4 : 0,
-        data: { ...s.data, perCell: 40, evalPerCell: 8 },
-      }));
+      config.stages = config.stages.map((s) =>
+        s.stage === "rl"
+          ? { ...s, steps: 2, promptsPerStep: 2, groupSize: 2, accuracyProblems: 4 }
+          : {
+              ...s,
+              steps: 4,
+              batchSize: 4,
+              logEvery: 2,
+              evalEvery: 2,
+              accuracyEvery: 0,
+              accuracyProblems: s.stage === "sft" ? 4 : 0,
+              data: { ...s.data, perCell: 40, evalPerCell: 8 },
+            },
+      );
     }
     const started = performance.now();
     const results = await train({ ...config, name: "demo", runs, backend });

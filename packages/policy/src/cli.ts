@@ -112,10 +112,16 @@ const trainCommand = defineCommand({
       }
       results = await train({ ...parsed.data, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
     }
-    for (const r of results)
-      console.log(
-        `${r.runDir}: loss ${r.finalLoss.toFixed(3)}${r.accuracy !== null ? `, held-out accuracy ${(r.accuracy * 100).toFixed(1)}%` : ""}`,
-      );
+    for (const r of results) {
+      const parts = [
+        ...(Number.isFinite(r.finalLoss) ? [`loss ${r.finalLoss.toFixed(3)}`] : []),
+        ...(r.initialAccuracy != null
+          ? [`held-out accuracy before ${(r.initialAccuracy * 100).toFixed(1)}%`]
+          : []),
+        ...(r.accuracy !== null ? [`held-out accuracy ${(r.accuracy * 100).toFixed(1)}%`] : []),
+      ];
+      console.log(`${r.runDir}: ${parts.join(", ")}`);
+    }
   },
 });
 

@@ -89,3 +89,16 @@ export function applyAdamW(
     return tf.keep(norm);
   });
 }
+
+/** Adds a micro-batch's gradients into the running sum (disposing both inputs); the first is kept as is. */
+export function accumulateGrads(
+  tf: typeof TF,
+  sum: Record<string, TF.Tensor> | null,
+  grads: Record<string, TF.Tensor>,
+): Record<string, TF.Tensor> {
+  if (!sum) return grads;
+  const out: Record<string, TF.Tensor> = {};
+  for (const k of Object.keys(sum)) out[k] = tf.add(sum[k]!, grads[k]!);
+  tf.dispose([...Object.values(sum), ...Object.values(grads)]);
+  return out;
+}

@@ -29,7 +29,7 @@ import type { Backend } from "./backend.js";
 import { renderChat } from "./chat.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
-import { type AdamW, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
+import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
 import { sample } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -338,7 +338,7 @@ export async function trainRl(
         groups.map((g) => g.map((r) => r.reward)),
         stage.advantage,
       );
-      groups.forEach((g, i) => g.forEach((r, j) => (r.advantage = adv[i]![j]!)));
+      for (const [i, g] of groups.entries()) for (const [j, r] of g.entries()) r.advantage = adv[i]![j]!;
 
       // ---- update ----
       const t1 = performance.now();
@@ -469,13 +469,7 @@ export async function trainRl(
               m.weights,
               ...(ref ? [ref] : []),
             ]);
-            if (!grads) grads = g;
-            else {
-              const sum: Record<string, TF.Tensor> = {};
-              for (const k of Object.keys(grads)) sum[k] = tf.add(grads[k]!, g[k]!);
-              tf.dispose([...Object.values(grads), ...Object.values(g)]);
-              grads = sum;
-            }
+            grads = accumulateGrads(tf, grads, g);
           }
           const named = Object.fromEntries(names.map((n, i) => [n, grads![vars[i]!.name]!]));
           const normT = applyAdamW(model, opt, named, stage.optimizer, lr);

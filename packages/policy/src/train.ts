@@ -19,7 +19,14 @@ import { renderChat } from "./chat.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
-import { type AdamW, applyAdamW, createAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
+import {
+  type AdamW,
+  accumulateGrads,
+  applyAdamW,
+  createAdamW,
+  learningRate,
+  OptimizerConfig,
+} from "./optimizer.js";
 import { RlStageConfig, trainRl } from "./rl.js";
 import { sample } from "./sample.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
@@ -295,13 +302,7 @@ async function trainStage(
       lossSum += (await value.data())[0]!;
       value.dispose();
       tokens += b.tokens;
-      if (!grads) grads = g;
-      else {
-        const sum: Record<string, TF.Tensor> = {};
-        for (const n of Object.keys(grads)) sum[n] = tf.add(grads[n]!, g[n]!);
-        tf.dispose([...Object.values(grads), ...Object.values(g)]);
-        grads = sum;
-      }
+      grads = accumulateGrads(tf, grads, g);
     }
     const named: Record<string, TF.Tensor> = {};
     for (const [i, n] of varNames.entries()) {

@@ -16,8 +16,10 @@ const { tf } = backend;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "policy-rl-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const close = (got: number[][], want: number[][]) =>
-  got.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(want[i]![j]!, 5)));
+const close = (got: number[][], want: number[][]) => {
+  for (const [i, row] of got.entries())
+    for (const [j, x] of row.entries()) expect(x).toBeCloseTo(want[i]![j]!, 5);
+};
 
 describe("advantage estimators, against values worked by hand", () => {
   const groups = [

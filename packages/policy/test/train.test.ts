@@ -91,6 +91,47 @@ describe("training", () => {
     ).toContain("resumed");
   });
 
+  it("an RL stage from a checkpoint is resumable after a stop, to the same curve", async () => {
+    const [, sft] = await train(config(path.join(root, "d")), quiet);
+    const rl = (runs: string): TrainConfigInput => ({
+      name: "tiny-rl",
+      seed: 5,
+      backend: "wasm",
+      runs,
+      init: sft!.checkpoint,
+      model: { dModel: 32, nLayers: 1, nHeads: 2 },
+      stages: [
+        {
+          stage: "rl",
+          steps: 4,
+          promptsPerStep: 2,
+          groupSize: 4,
+          maxTokens: 24,
+          accuracyProblems: 4,
+          evalEvery: 2,
+          checkpointEvery: 100,
+          data: { families: ["add"], difficulties: [1] },
+        },
+      ],
+    });
+    const [whole] = await train(rl(path.join(root, "e")), quiet);
+    const [partial] = await train(rl(path.join(root, "f")), { ...quiet, stopAfter: 2 });
+    expect(partial!.stoppedEarly).toBe(true);
+    const [resumed] = await resumeTraining(partial!.runDir, quiet);
+    const rewards = (dir: string) =>
+      openRun(dir)
+        .read("metrics")
+        .records.filter((r) => r.values["rl/reward_mean"] !== undefined)
+        .map((r) => [r.step, r.values["rl/reward_mean"], r.values["rl/response_length"]]);
+    expect(rewards(resumed!.runDir)).toEqual(rewards(whole!.runDir));
+    expect(openRun(resumed!.runDir).info()).toMatchObject({ kind: "rl", status: "finished" });
+    expect(
+      openRun(whole!.runDir)
+        .read("samples")
+        .records.some((s) => s.split === "rollout"),
+    ).toBe(true);
+  });
+
   it("rejects a bad config naming the field", () => {
     const bad = { ...config(root), stages: [{ ...config(root).stages![0]!, batchSize: 0 }] };
     const r = TrainConfig.safeParse(bad);
