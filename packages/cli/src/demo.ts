@@ -1,6 +1,6 @@
-// `reasonlab demo`: the main job on the embedded defaults. Today: pretraining then SFT of a small
-// transformer on 2-digit addition with worked solutions (configs/addition.json), ending with its
-// held-out accuracy and a few of its answers. It grows with the project (RL comes next).
+// `reasonlab demo`: the main job on the embedded defaults (configs/demo.json), the story every LLM
+// goes through at toy scale: pretraining on 2-digit addition problems with worked solutions, SFT
+// on the same as chats, then RL with a verifiable reward, reporting held-out accuracy after each.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,13 +10,13 @@ import { z } from "zod";
 
 export const DEMO_CONFIG = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  "../../../configs/addition.json",
+  "../../../configs/demo.json",
 );
 
 const demo = defineCommand({
   name: "demo",
-  summary: "pretrain then SFT a small transformer on 2-digit addition, and report held-out accuracy",
-  description: `Runs ${path.relative(process.cwd(), DEMO_CONFIG) || DEMO_CONFIG} (about 8 minutes on 2 CPU cores), writing one run directory per stage.`,
+  summary: "pretrain, SFT, then RL a small transformer on 2-digit addition; report held-out accuracy",
+  description: `Runs ${path.relative(process.cwd(), DEMO_CONFIG) || DEMO_CONFIG} (about 10 minutes on 2 CPU cores), writing one run directory per stage.`,
   options: {
     runs: { type: "string", value: "DIR", description: "folder holding runs", default: defaultRunsRoot() },
     backend: {
@@ -58,14 +58,19 @@ const demo = defineCommand({
     }
     const started = performance.now();
     const results = await train({ ...config, name: "demo", runs, backend });
-    const sft = results.at(-1)!;
+    const last = results.at(-1)!;
     const minutes = (performance.now() - started) / 60_000;
     console.log(`\ndone in ${minutes.toFixed(1)} minutes.`);
-    if (sft.accuracy !== null)
-      console.log(`held-out accuracy on 2-digit addition: ${(sft.accuracy * 100).toFixed(1)}%`);
+    const pct = (x: number | null | undefined) => (x == null ? "-" : `${(x * 100).toFixed(1)}%`);
+    for (const r of results)
+      if (r.accuracy !== null)
+        console.log(
+          `${path.basename(r.runDir)}: held-out accuracy ${r.initialAccuracy != null ? `${pct(r.initialAccuracy)} -> ` : ""}${pct(r.accuracy)}`,
+        );
+    if (last.accuracy !== null) console.log(`held-out accuracy on 2-digit addition: ${pct(last.accuracy)}`);
     console.log(`runs: ${results.map((r) => r.runDir).join(", ")}`);
     console.log(
-      `next: npx reasonlab serve --checkpoint ${sft.runDir}    or    npx reasonlab dashboard --runs ${runs}`,
+      `next: npx reasonlab serve --checkpoint ${last.runDir}    or    npx reasonlab dashboard --runs ${runs}`,
     );
   },
 });

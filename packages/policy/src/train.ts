@@ -132,7 +132,8 @@ function stageTexts(stage: SupervisedStageConfig, split: "train" | "test", seed:
     difficulties: split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties),
     perCell: split === "train" ? d.perCell : d.evalPerCell,
     split,
-    seed,
+    // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
+    seed: split === "test" ? 0 : seed,
   });
   return problems;
 }
