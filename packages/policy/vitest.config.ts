@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     // tfjs keeps one active backend per process: give each test file its own.
     pool: "forks",
-    testTimeout: 60_000,
+    testTimeout: 120_000,
   },
 });
