@@ -46,7 +46,7 @@ describe("reasonlab", () => {
     expect(unknown.stderr).toMatch(/unknown command 'trian'/);
   });
 
-  it("demo --quick runs pretraining and SFT into finished runs that `runs list` shows", async () => {
+  it("demo --quick runs pretraining, SFT and RL into finished runs that `runs list` shows", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "reasonlab-cli-"));
     try {
       const demo = await run(["demo", "--runs", root, "--backend", "wasm", "--quick"]);
@@ -62,6 +62,7 @@ describe("reasonlab", () => {
       ).toEqual([
         ["pretrain", "finished", "wasm"],
         ["sft", "finished", "wasm"],
+        ["rl", "finished", "wasm"],
       ]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
