@@ -40,7 +40,7 @@ const demo = defineCommand({
     const { train, TrainConfig } = await import("@reasonlab/policy");
     const config = TrainConfig.parse(JSON.parse(fs.readFileSync(DEMO_CONFIG, "utf8")));
     if (quick) {
-      config.model = { ...config.model, dModel: 32, nLayers: 1, nHeads: 2 };
+      config.model = { ...config.model!, dModel: 32, nLayers: 1, nHeads: 2 };
       config.stages = config.stages.map((s) =>
         s.stage === "rl"
           ? { ...s, steps: 2, promptsPerStep: 2, groupSize: 2, accuracyProblems: 4 }

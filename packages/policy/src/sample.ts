@@ -2,17 +2,8 @@
 // decoded a token at a time. Sampling itself (temperature, top-k, top-p) runs in JavaScript on
 // the last position's logits, with a seeded generator per row, so a seed fixes the output.
 import { createRng, type Rng } from "@reasonlab/env-math";
-import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
-import {
-  disposeConstants,
-  hidden,
-  type KvCache,
-  logitsOf,
-  type Model,
-  positionRows,
-  ropeAt,
-} from "./model.js";
+import { hidden, type KvCache, logitsOf, type Model, positionRows, ropeAt } from "./model.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const SampleOptions = z.object({
@@ -238,10 +229,3 @@ export async function sample(
   }
   return out;
 }
-
-/** Frees what sampling and training cache beside the weights. */
-export function releaseCaches(model: Model) {
-  disposeConstants(model);
-}
-
-export type { TF };

@@ -301,7 +301,6 @@ export async function startServer(
         "cache-control": "no-cache",
         connection: "keep-alive",
       });
-      const n = o.n ?? 1;
       const result = await enqueue(() =>
         sample(model, tok, prompts, o, {
           onToken: (row, _token, text) => {
@@ -316,7 +315,6 @@ export async function startServer(
         res.write(
           `data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }] })}\n\n`,
         );
-      void n;
       res.end("data: [DONE]\n\n");
       return;
     }

@@ -67,23 +67,28 @@ export type SupervisedStageConfig = z.infer<typeof SupervisedStageConfig>;
 export const StageConfig = z.discriminatedUnion("stage", [SupervisedStageConfig, RlStageConfig]);
 export type StageConfig = z.infer<typeof StageConfig>;
 
-export const TrainConfig = z.object({
-  name: z.string().min(1).default("train"),
-  seed: z.number().int().default(0),
-  backend: BackendName.default("auto"),
-  runs: z.string().min(1).default("runs"),
-  tokenizer: z
-    .object({
-      kind: z.enum(["bpe", "bytes"]).default("bpe"),
-      vocabSize: z.number().int().min(263).max(65_536).default(512),
-    })
-    .default({ kind: "bpe", vocabSize: 512 }),
-  /** The model; its vocabulary comes from the tokenizer. Ignored when starting from a checkpoint. */
-  model: ModelShape.omit({ vocabSize: true }).partial({ contextLength: true }),
-  /** Start from this checkpoint (its model and tokenizer) instead of a fresh model. */
-  init: z.string().optional(),
-  stages: z.array(StageConfig).min(1),
-});
+export const TrainConfig = z
+  .object({
+    name: z.string().min(1).default("train"),
+    seed: z.number().int().default(0),
+    backend: BackendName.default("auto"),
+    runs: z.string().min(1).default("runs"),
+    tokenizer: z
+      .object({
+        kind: z.enum(["bpe", "bytes"]).default("bpe"),
+        vocabSize: z.number().int().min(263).max(65_536).default(512),
+      })
+      .default({ kind: "bpe", vocabSize: 512 }),
+    /** The model; its vocabulary comes from the tokenizer. Ignored when starting from a checkpoint. */
+    model: ModelShape.omit({ vocabSize: true }).partial({ contextLength: true }).optional(),
+    /** Start from this checkpoint (its model and tokenizer) instead of a fresh model. */
+    init: z.string().optional(),
+    stages: z.array(StageConfig).min(1),
+  })
+  .refine((c) => c.model !== undefined || c.init !== undefined, {
+    message: "give a model, or an init checkpoint to start from",
+    path: ["model"],
+  });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
@@ -456,9 +461,10 @@ async function runPipeline(
       config.tokenizer.kind === "bytes"
         ? byteTokenizer()
         : trainTokenizer(corpus, config.tokenizer.vocabSize);
+    const shape = config.model!; // the schema requires a model when there is no init checkpoint
     model = initModel(
       tf,
-      { ...config.model, contextLength: config.model.contextLength ?? 128, vocabSize: tok.vocabSize },
+      { ...shape, contextLength: shape.contextLength ?? 128, vocabSize: tok.vocabSize },
       config.seed,
     );
     log(
