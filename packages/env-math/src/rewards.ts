@@ -28,6 +28,22 @@ export const countdownPartial: RewardFn = ({ verdict }) =>
   verdict.countdown === "correct" ? 1 : verdict.countdown === "wrong-value" ? 0.1 : 0;
 
 /**
+ * Partial credit for whole-number answers: the share of the reference's digits that the
+ * extracted answer has right, aligned from the ones place (a longer or shorter answer loses
+ * the unmatched places). Dense signal where exact answers are still out of reach.
+ */
+export const digitCredit: RewardFn = ({ verdict, problem }) => {
+  if (problem.check.kind !== "number" || verdict.extracted === null) return 0;
+  const want = problem.answer.replace(/^-/, "");
+  const got = verdict.extracted.replace(/[^0-9]/g, "");
+  if (!/^\d+$/.test(want) || got.length === 0) return 0;
+  let same = 0;
+  for (let i = 1; i <= Math.min(want.length, got.length); i++)
+    if (want[want.length - i] === got[got.length - i]) same++;
+  return same / Math.max(want.length, got.length);
+};
+
+/**
  * DAPO's soft overlong punishment: 0 up to maxLength - buffer, then falling linearly to -1 at
  * maxLength (and -1 beyond), so truncated rambling costs more the longer it runs.
  */

@@ -11,6 +11,7 @@ import {
   createCurriculum,
   createMathEpisode,
   DEFAULT_REWARDS,
+  digitCredit,
   format,
   generate,
   importGsm8k,
@@ -61,6 +62,25 @@ describe("rewards", () => {
     expect(at(100)).toBe(-1);
     expect(at(150)).toBe(-1);
     expect(() => overlong({ maxLength: 10, buffer: 20 })).toThrow(RangeError);
+  });
+
+  it("digit credit: the share of the answer's digits right, aligned from the ones place", () => {
+    const p = { answer: "523", check: number };
+    const credit = (c: string) =>
+      scoreCompletion([{ name: "digits", fn: digitCredit, weight: 1 }], { problem: p, completion: c }).reward;
+    expect(credit("<answer>523</answer>")).toBe(1);
+    expect(credit("<answer>513</answer>")).toBeCloseTo(2 / 3);
+    expect(credit("<answer>1523</answer>")).toBe(0.75);
+    expect(credit("<answer>23</answer>")).toBeCloseTo(2 / 3);
+    expect(credit("<answer>999</answer>")).toBe(0);
+    expect(credit("no answer at all")).toBe(0);
+    const text = { answer: "tac", check: AnswerCheck.parse({ kind: "text" }) };
+    expect(
+      scoreCompletion([{ name: "digits", fn: digitCredit, weight: 1 }], {
+        problem: text,
+        completion: "<answer>tac</answer>",
+      }).reward,
+    ).toBe(0);
   });
 
   it("Countdown gives partial credit for a valid expression with the right numbers", () => {

@@ -10,6 +10,7 @@ import {
   countdownPartial,
   createCurriculum,
   createRng,
+  digitCredit,
   format,
   generate,
   getFamily,
@@ -37,6 +38,7 @@ export const RewardSpec = z.discriminatedUnion("name", [
   z.object({ name: z.literal("correct"), weight: z.number().default(1) }),
   z.object({ name: z.literal("format"), weight: z.number().default(0.1) }),
   z.object({ name: z.literal("countdown"), weight: z.number().default(1) }),
+  z.object({ name: z.literal("digits"), weight: z.number().default(0.5) }),
   z.object({
     name: z.literal("overlong"),
     weight: z.number().default(1),
@@ -103,6 +105,7 @@ const REWARD_FNS: Record<RewardSpec["name"], (spec: RewardSpec) => RewardFn> = {
   correct: () => correctness,
   format: () => format,
   countdown: () => countdownPartial,
+  digits: () => digitCredit,
   overlong: (s) =>
     overlong({ maxLength: (s as { maxLength: number }).maxLength, buffer: (s as { buffer: number }).buffer }),
 };
