@@ -293,6 +293,8 @@ export async function trainRl(
       // ---- rollouts ----
       const t0 = performance.now();
       const groups: Rollout[][] = [];
+      /** Every completion sampled this step, kept or dropped: what the rollout metrics describe. */
+      const sampled: Rollout[] = [];
       let dropped = 0;
       let sampledTokens = 0;
       for (
@@ -331,6 +333,7 @@ export async function trainRl(
               };
             });
           for (const r of group) source.record(problem, r.correct);
+          sampled.push(...group);
           if (stage.dynamicSampling && zeroVariance(group.map((r) => r.reward))) dropped++;
           else groups.push(group);
         }
@@ -350,7 +353,7 @@ export async function trainRl(
       let gradNorm = 0;
       let clipFraction = 0;
       let klMean = 0;
-      let entropyMean = mean(all.flatMap((r) => r.oldLogprobs.map((l) => -l)));
+      let entropyMean = mean(sampled.flatMap((r) => r.oldLogprobs.map((l) => -l)));
       let updateTokens = 0;
       if (train.length > 0) {
         const T = Math.min(
@@ -488,19 +491,19 @@ export async function trainRl(
       state.step += 1;
       stepsThisProcess += 1;
       state.extra = { ...state.extra, ...source.state() };
-      const rewardsAll = all.map((r) => r.reward);
+      const rewardsAll = sampled.map((r) => r.reward);
       lastReward = mean(rewardsAll);
       const last = state.step === state.totalSteps;
       if (state.step % stage.evalEvery === 0 || last) accuracy = await evaluate();
       const values: Record<string, number | null> = {
         "rl/reward_mean": lastReward,
         "rl/reward_std": Math.sqrt(mean(rewardsAll.map((r) => (r - lastReward) ** 2))),
-        "rl/accuracy": mean(all.map((r) => (r.correct ? 1 : 0))),
+        "rl/accuracy": mean(sampled.map((r) => (r.correct ? 1 : 0))),
         "rl/zero_variance_frac": stage.dynamicSampling
           ? dropped / (dropped + groups.length || 1)
           : mean(groups.map((g) => (zeroVariance(g.map((r) => r.reward)) ? 1 : 0))),
-        "rl/response_length": mean(all.map((r) => r.tokens.length)),
-        "rl/truncated_frac": mean(all.map((r) => (r.truncated ? 1 : 0))),
+        "rl/response_length": mean(sampled.map((r) => r.tokens.length)),
+        "rl/truncated_frac": mean(sampled.map((r) => (r.truncated ? 1 : 0))),
         "rl/entropy": entropyMean,
         "rl/kl": klMean,
         "rl/clip_frac": clipFraction,
