@@ -1,10 +1,9 @@
 // `reasonlab demo`: the main job on the embedded defaults (configs/demo.json), the story every LLM
 // goes through at toy scale: pretraining on 2-digit addition problems with worked solutions, SFT
 // on the same as chats, then RL with a verifiable reward, reporting held-out accuracy after each.
-import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultRunsRoot } from "@reasonlab/runs";
+import { defaultRunsRoot, readJsonFile } from "@reasonlab/runs";
 import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
 
@@ -38,7 +37,7 @@ const demo = defineCommand({
   }),
   async run({ runs, backend, quick }) {
     const { train, TrainConfig } = await import("@reasonlab/policy");
-    const config = TrainConfig.parse(JSON.parse(fs.readFileSync(DEMO_CONFIG, "utf8")));
+    const config = readJsonFile(TrainConfig, DEMO_CONFIG);
     if (quick) {
       config.model = { ...config.model!, dModel: 32, nLayers: 1, nHeads: 2 };
       config.stages = config.stages.map((s) =>

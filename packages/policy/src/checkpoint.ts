@@ -2,6 +2,7 @@
 // tokenizer as JSON, and, for resuming, the optimizer's moments and the trainer's position.
 import fs from "node:fs";
 import path from "node:path";
+import { readJsonFile } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { initModel, type Model, ModelConfig } from "./model.js";
@@ -77,27 +78,10 @@ export interface LoadedCheckpoint {
   trainer?: TrainerState;
 }
 
-function readJson<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(
-      `${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "not JSON"}`,
-    );
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
 /** Loads a checkpoint folder; weights come back bit for bit. */
 export function loadCheckpoint(tf: typeof TF, dir: string, { withOptimizer = false } = {}): LoadedCheckpoint {
-  const { model: config } = readJson(path.join(dir, FILES.config), CheckpointConfig);
-  const tokenizer = createTokenizer(readJson(path.join(dir, FILES.tokenizer), TokenizerData));
+  const { model: config } = readJsonFile(CheckpointConfig, path.join(dir, FILES.config));
+  const tokenizer = createTokenizer(readJsonFile(TokenizerData, path.join(dir, FILES.tokenizer)));
   if (tokenizer.vocabSize !== config.vocabSize)
     throw new Error(
       `${dir}: tokenizer has ${tokenizer.vocabSize} tokens but the model expects ${config.vocabSize}`,
@@ -115,7 +99,7 @@ export function loadCheckpoint(tf: typeof TF, dir: string, { withOptimizer = fal
     out.optimizer = optimizer;
   }
   if (fs.existsSync(path.join(dir, FILES.trainer)))
-    out.trainer = readJson(path.join(dir, FILES.trainer), TrainerState);
+    out.trainer = readJsonFile(TrainerState, path.join(dir, FILES.trainer));
   return out;
 }
 

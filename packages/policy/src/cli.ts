@@ -97,20 +97,9 @@ const trainCommand = defineCommand({
     let results: Awaited<ReturnType<typeof train>>;
     if (resume) results = await resumeTraining(resume);
     else {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(fs.readFileSync(config!, "utf8"));
-      } catch (error) {
-        throw new Error(
-          `${config}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not JSON (${(error as Error).message})`}`,
-        );
-      }
-      const parsed = TrainConfig.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new Error(`${config}: ${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`);
-      }
-      results = await train({ ...parsed.data, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
+      const { readJsonFile } = await import("@reasonlab/runs");
+      const parsed = readJsonFile(TrainConfig, config!);
+      results = await train({ ...parsed, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
     }
     for (const r of results) {
       const parts = [

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { z } from "zod";
 
 /** "values.loss: Invalid input: expected number, received string; step: ..." */
@@ -23,4 +24,16 @@ export function parseRecord<S extends z.ZodType>(schema: S, value: unknown, wher
   const result = schema.safeParse(value);
   if (!result.success) throw new RecordError(where, describeIssues(result.error));
   return result.data;
+}
+
+/** Reads a JSON file and parses it with `schema`; a missing file, bad JSON or a bad field is a RecordError naming the file. */
+export function readJsonFile<S extends z.ZodType>(schema: S, file: string): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RecordError(file, code === "ENOENT" ? "missing" : `not JSON (${(error as Error).message})`);
+  }
+  return parseRecord(schema, raw, file);
 }

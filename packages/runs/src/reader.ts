@@ -1,7 +1,7 @@
 // The reading side of a run directory: safe on a run still being written, or copied from elsewhere.
 import fs from "node:fs";
 import path from "node:path";
-import { parseRecord, RecordError } from "./errors.js";
+import { RecordError, readJsonFile } from "./errors.js";
 import { type ReadResult, readJsonl, type Tail, tailJsonl } from "./jsonl.js";
 import { checkpointName, EPISODE_INFO, EPISODE_STEPS, MANIFEST, resolveInside, runPaths } from "./layout.js";
 import {
@@ -35,17 +35,6 @@ export interface RunReader {
   episodeSteps(id: string): ReadResult<EpisodeStepRecord>;
   /** Absolute path of a file inside an episode folder, or null if it is not there or escapes it. */
   episodeFile(id: string, file: string): string | null;
-}
-
-function readJsonFile<S extends Parameters<typeof parseRecord>[0]>(schema: S, file: string) {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new RecordError(file, code === "ENOENT" ? "missing" : `not JSON (${(error as Error).message})`);
-  }
-  return parseRecord(schema, raw, file);
 }
 
 export function openRun(dir: string): RunReader {

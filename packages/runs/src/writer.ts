@@ -176,12 +176,16 @@ function runWriter(
     return log("events", { ...extra, kind, message });
   }
 
-  function end(patch: Partial<RunInfo>) {
-    if (closed) return;
-    saveInfo(patch);
+  function closeLogs() {
     for (const appender of appenders.values()) appender.close();
     appenders.clear();
     closed = true;
+  }
+
+  function end(patch: Partial<RunInfo>) {
+    if (closed) return;
+    saveInfo(patch);
+    closeLogs();
   }
 
   const writer: RunWriter = {
@@ -294,11 +298,7 @@ function runWriter(
         if (!closed) writer.fail(new Error("process exited before the run finished"));
       });
     },
-    close() {
-      for (const appender of appenders.values()) appender.close();
-      appenders.clear();
-      closed = true;
-    },
+    close: closeLogs,
   };
   return writer;
 }
