@@ -4,7 +4,12 @@ import type { Problem } from "./problem.js";
 
 /** One pretraining document: the problem, then its worked solution. */
 export function pretrainDocument(p: Problem): string {
-  return `Problem: ${p.prompt}\nSolution:\n${p.solution}\n`;
+  return `${documentPrompt(p)}${p.solution}\n`;
+}
+
+/** The start of a pretraining document, up to where the solution begins: a base model's prompt. */
+export function documentPrompt(p: Problem): string {
+  return `Problem: ${p.prompt}\nSolution:\n`;
 }
 
 export interface Conversation {

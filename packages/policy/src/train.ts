@@ -6,6 +6,7 @@ import path from "node:path";
 import {
   buildSplit,
   calculatorConversation,
+  documentPrompt,
   type Problem,
   pretrainDocument,
   sftConversation,
@@ -198,17 +199,21 @@ export interface AccuracyResult {
   samples: { problem: Problem; completion: string; extracted: string | null; correct: boolean }[];
 }
 
-/** Greedy exact-match accuracy: chat prompt, sampled answer, env-math's verifier. */
+/**
+ * Greedy exact-match accuracy with env-math's verifier. `chat` prompts as SFT does; `document`
+ * prompts as pretraining does (the problem, then "Solution:"), to measure a base model.
+ */
 export async function greedyAccuracy(
   model: Model,
   tok: Tokenizer,
   problems: Problem[],
-  { system = false, batchSize = 64, maxTokens = 160 } = {},
+  { system = false, batchSize = 64, maxTokens = 160, format = "chat" as "chat" | "document" } = {},
 ): Promise<AccuracyResult> {
   const samples: AccuracyResult["samples"] = [];
   for (let i = 0; i < problems.length; i += batchSize) {
     const batch = problems.slice(i, i + batchSize);
     const prompts = batch.map((p) => {
+      if (format === "document") return tok.encode(documentPrompt(p));
       const messages = sftConversation(p, { system }).messages.slice(0, -1);
       return renderChat(tok, messages, { generation: true }).ids;
     });
@@ -275,7 +280,10 @@ async function trainStage(
 
   const measureAccuracy = async () => {
     if (data.accuracyProblems.length === 0) return null;
-    const result = await greedyAccuracy(model, tok, data.accuracyProblems, { system: stage.data.system });
+    const result = await greedyAccuracy(model, tok, data.accuracyProblems, {
+      system: stage.data.system,
+      format: stage.stage === "pretrain" ? "document" : "chat",
+    });
     for (const s of result.samples.slice(0, 4))
       run.log("samples", {
         step: state.step,
