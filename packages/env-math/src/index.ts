@@ -4,6 +4,7 @@ export * from "./episode.js";
 export * from "./equivalence.js";
 export * from "./expr.js";
 export * from "./extract.js";
+export { MONTHS } from "./families/dates.js";
 export { FAMILIES } from "./families/index.js";
 export * from "./generate.js";
 export * from "./problem.js";

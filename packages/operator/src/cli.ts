@@ -1,4 +1,314 @@
-// The operator's commands arrive with the agent loop (issue: operator); none yet.
-import type { Command } from "@reasonlab/runs/command";
+// `reasonlab operate` (the agent on a task or a free goal) and `reasonlab web-tasks list|serve|demos`.
+import fs from "node:fs";
+import readline from "node:readline";
+import { commandGroup, defineCommand, UsageError } from "@reasonlab/runs/command";
+import { z } from "zod";
 
-export const commands: Command[] = [];
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const operate = defineCommand({
+  name: "operate",
+  summary: "let the agent drive Chromium: a task from the suite, or a goal on a URL",
+  description:
+    "Runs episodes of the Operator-style agent with real mouse and keyboard input and records\n" +
+    "each step (screenshot, observation, model output, action, reward) in a run directory.\n" +
+    "While it runs in a terminal: p pauses (take over the headed browser), r resumes, q stops.\n" +
+    "Actions that submit a password or payment form ask for consent first (--yes grants it).",
+  options: {
+    task: { type: "string", value: "FAMILY", description: "a task family (see `reasonlab web-tasks list`)" },
+    seed: { type: "string", value: "N", description: "the task's seed", default: "0" },
+    episodes: { type: "string", value: "N", description: "episodes on consecutive seeds", default: "1" },
+    url: { type: "string", value: "URL", description: "start page for a free goal (with --goal)" },
+    goal: { type: "string", value: "TEXT", description: "what the agent should achieve on --url" },
+    allow: {
+      type: "string",
+      value: "ORIGIN",
+      multiple: true,
+      description: "origins the browser may reach (default: --url's)",
+    },
+    model: {
+      type: "string",
+      value: "NAME",
+      description: "model name; `expert` runs the task's expert",
+      default: "expert",
+    },
+    mode: {
+      type: "string",
+      value: "MODE",
+      description: "computer (Responses computer-use), tools (vision chat), text",
+      default: "text",
+    },
+    "base-url": {
+      type: "string",
+      value: "URL",
+      description: "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)",
+    },
+    "max-steps": { type: "string", value: "N", description: "step budget (default: the task's)" },
+    "max-seconds": {
+      type: "string",
+      value: "S",
+      description: "wall-clock budget per episode",
+      default: "300",
+    },
+    headed: { type: "boolean", description: "show the browser window (needed to take over)" },
+    yes: { type: "boolean", description: "consent to every sensitive action without asking" },
+    runs: { type: "string", value: "DIR", description: "runs folder (default $REASONLAB_RUNS or ./runs)" },
+    name: { type: "string", value: "NAME", description: "run name", default: "operate" },
+  },
+  schema: z
+    .object({
+      task: z.string().optional(),
+      seed: int(0),
+      episodes: int(1, 10_000),
+      url: z.string().url().optional(),
+      goal: z.string().min(1).optional(),
+      allow: z.array(z.string().url()).optional(),
+      model: z.string().min(1),
+      mode: z.enum(["computer", "tools", "text"]),
+      baseUrl: z.string().url().optional(),
+      maxSteps: int(1, 1000).optional(),
+      maxSeconds: int(1, 86_400),
+      headed: z.boolean().optional(),
+      yes: z.boolean().optional(),
+      runs: z.string().optional(),
+      name: z.string().min(1),
+      args: z.array(z.string()).max(0),
+    })
+    .refine((o) => Boolean(o.task) !== Boolean(o.url), {
+      message: "give either --task FAMILY or --url URL --goal TEXT",
+      path: ["task"],
+    })
+    .refine((o) => !o.url || o.goal, { message: "--url needs --goal", path: ["goal"] })
+    .refine((o) => !o.url || o.model !== "expert", {
+      message: "a free goal needs a real model: --model NAME",
+      path: ["model"],
+    }),
+  examples: [
+    "reasonlab operate --task login --seed 3",
+    "reasonlab operate --task dropdown --model reasonlab --base-url http://127.0.0.1:8000/v1",
+    'reasonlab operate --url https://example.com --goal "find the contact page" --model gpt-4o --mode tools',
+  ],
+  async run(o) {
+    const { createRun, defaultRunsRoot } = await import("@reasonlab/runs");
+    const op = await import("./index.js");
+    if (o.task) {
+      try {
+        op.getTaskFamily(o.task);
+      } catch (e) {
+        throw new UsageError(`operate: --task: ${(e as Error).message}`);
+      }
+    }
+    const supervisor = op.createSupervisor({ confirm: consentPrompt(Boolean(o.yes)) });
+    const stopKeys = listenForKeys(supervisor);
+    const browser = await op.launchChromium({ headless: !o.headed });
+    const run = createRun({ root: o.runs ?? defaultRunsRoot(), name: o.name, kind: "operate", config: o });
+    run.guardProcess();
+    console.log(`run ${run.dir}`);
+    let env: Awaited<ReturnType<typeof op.createTaskEnv>> | null = null;
+    try {
+      const client =
+        o.model === "expert" ? null : op.openaiClient({ ...(o.baseUrl ? { baseURL: o.baseUrl } : {}) });
+      const model = (task: () => import("./tasks/task.js").TaskInstance) =>
+        client ? op.createModel(o.mode, { client, model: o.model }) : op.expertModel(task);
+      const onStep = (r: import("./agent.js").StepReport) =>
+        console.log(
+          `  step ${String(r.step + 1).padStart(2)}  ${(r.error ? `error: ${r.error}` : r.actions.join(", ") || "(no action)").slice(0, 100).padEnd(60)}` +
+            `  reward ${r.reward === null ? "-" : r.reward.toFixed(2)}  ${r.ms} ms`,
+        );
+      let solved = 0;
+      if (o.task) {
+        env = await op.createTaskEnv({ browser });
+        for (let i = 0; i < o.episodes; i++) {
+          const seed = o.seed + i;
+          await env.reset(o.task, seed);
+          const task = env.task();
+          console.log(`${o.task}/${seed}: ${task.instruction}`);
+          const viewport = env.session.computer.viewport();
+          const episode = run.episode({
+            task: o.task,
+            seed,
+            goal: task.instruction,
+            model: o.model,
+            viewport,
+          });
+          const result = await op.runEpisode({
+            session: env.session,
+            model: model(() => task),
+            goal: task.instruction,
+            maxSteps: o.maxSteps ?? task.maxSteps,
+            maxSeconds: Math.min(o.maxSeconds, task.timeLimitMs / 1000),
+            supervisor,
+            episode,
+            run,
+            score: () => env!.score(),
+            onStep,
+          });
+          if (result.status === "success") solved++;
+          console.log(
+            `  -> ${result.status}, reward ${result.reward ?? "-"} in ${result.steps} steps (${result.reason})`,
+          );
+          if (supervisor.stopped()) break;
+        }
+        run.metrics(0, { "operate/success_rate": solved / o.episodes });
+        console.log(`solved ${solved}/${o.episodes}`);
+      } else {
+        const origins = o.allow ?? [new URL(o.url!).origin];
+        const session = await op.openSession({ browser, allowedOrigins: origins });
+        try {
+          await session.page.goto(o.url!);
+          const episode = run.episode({
+            task: "free",
+            goal: o.goal!,
+            model: o.model,
+            viewport: session.computer.viewport(),
+          });
+          const result = await op.runEpisode({
+            session,
+            model: model(() => {
+              throw new Error("no task");
+            }),
+            goal: o.goal!,
+            maxSteps: o.maxSteps ?? 30,
+            maxSeconds: o.maxSeconds,
+            supervisor,
+            episode,
+            run,
+            onStep,
+          });
+          console.log(
+            `-> ${result.status} in ${result.steps} steps (${result.reason})${result.answer ? `: ${result.answer}` : ""}`,
+          );
+          if (session.blocked.length)
+            console.log(`${session.blocked.length} request(s) to other origins were blocked`);
+        } finally {
+          await session.close();
+        }
+      }
+      run.finish();
+    } catch (e) {
+      run.fail(e);
+      throw e;
+    } finally {
+      stopKeys();
+      await env?.close();
+      await browser.close();
+    }
+  },
+});
+
+/** Asks on the terminal; without one (or without --yes) a sensitive action is declined. */
+function consentPrompt(yes: boolean) {
+  return async (r: import("./supervisor.js").ConfirmRequest) => {
+    if (yes) return true;
+    if (!process.stdin.isTTY) {
+      console.log(`  declined (no terminal to ask; use --yes): the action ${r.reason}`);
+      return false;
+    }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await new Promise<string>((res) =>
+      rl.question(`  the next action ${r.reason}. Allow it? [y/N] `, res),
+    );
+    rl.close();
+    return /^y(es)?$/i.test(answer.trim());
+  };
+}
+
+/** p pauses for a human takeover, r resumes, q (or Ctrl+C) stops after the current step. */
+function listenForKeys(supervisor: import("./supervisor.js").SupervisorControls): () => void {
+  if (!process.stdin.isTTY) return () => {};
+  readline.emitKeypressEvents(process.stdin);
+  process.stdin.setRawMode(true);
+  const onKey = (_: string, key: { name?: string; ctrl?: boolean }) => {
+    if (key.name === "p") {
+      supervisor.pause();
+      console.log("  paused: the browser is yours. r resumes, q stops.");
+    } else if (key.name === "r") {
+      supervisor.resume();
+      console.log("  resumed");
+    } else if (key.name === "q" || (key.ctrl && key.name === "c")) {
+      supervisor.stop();
+      console.log("  stopping after this step");
+    }
+  };
+  process.stdin.on("keypress", onKey);
+  return () => {
+    process.stdin.off("keypress", onKey);
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+  };
+}
+
+const list = defineCommand({
+  name: "web-tasks list",
+  summary: "list the browser task families",
+  options: {},
+  schema: z.object({ args: z.array(z.string()).max(0) }),
+  async run() {
+    const { TASK_FAMILIES } = await import("./tasks/families.js");
+    for (const f of TASK_FAMILIES) console.log(`${f.name.padEnd(18)} ${f.description}`);
+  },
+});
+
+const serve = defineCommand({
+  name: "web-tasks serve",
+  summary: "serve the task pages on 127.0.0.1, to try them by hand",
+  options: { port: { type: "string", value: "N", description: "port", default: "8123" } },
+  schema: z.object({ port: int(0, 65535), args: z.array(z.string()).max(0) }),
+  async run({ port }) {
+    const { startTaskServer } = await import("./tasks/server.js");
+    const server = await startTaskServer({ port });
+    console.log(`tasks at ${server.url}/ (Ctrl+C stops)`);
+    await new Promise(() => {});
+  },
+});
+
+const demos = defineCommand({
+  name: "web-tasks demos",
+  summary: "export expert demonstrations (observation -> action chats) as JSONL for SFT",
+  options: {
+    out: { type: "string", value: "FILE", description: "output file (- for stdout)", default: "-" },
+    family: { type: "string", value: "NAME", multiple: true, description: "task families (default: all)" },
+    seeds: { type: "string", value: "N", description: "seeds per family, from 0", default: "10" },
+  },
+  schema: z.object({
+    out: z.string(),
+    family: z.array(z.string()).optional(),
+    seeds: int(1, 100_000),
+    args: z.array(z.string()).max(0),
+  }),
+  async run({ out, family, seeds }) {
+    const { TASK_FAMILIES, getTaskFamily } = await import("./tasks/families.js");
+    const { createTaskEnv } = await import("./tasks/env.js");
+    const { demonstrations } = await import("./demos.js");
+    const families = family ?? TASK_FAMILIES.map((f) => f.name);
+    for (const f of families) getTaskFamily(f);
+    if (out !== "-" && fs.existsSync(out)) throw new UsageError(`${out} exists; choose another --out`);
+    const sink = out === "-" ? process.stdout : fs.createWriteStream(out);
+    const env = await createTaskEnv();
+    let lines = 0;
+    try {
+      for await (const steps of demonstrations(
+        env,
+        families,
+        Array.from({ length: seeds }, (_, i) => i),
+      )) {
+        for (const s of steps) sink.write(`${JSON.stringify(s)}\n`);
+        lines += steps.length;
+        if (out !== "-") process.stderr.write(`\r${steps[0]!.family}/${steps[0]!.seed}: ${lines} steps`);
+      }
+    } finally {
+      await env.close();
+      if (sink !== process.stdout) await new Promise((r) => (sink as fs.WriteStream).end(r));
+    }
+    if (out !== "-") process.stderr.write(`\nwrote ${lines} demonstration steps to ${out}\n`);
+  },
+});
+
+export const commands = [
+  operate,
+  commandGroup("web-tasks", "the browser task suite: list, serve, export demonstrations", [
+    list,
+    serve,
+    demos,
+  ]),
+];

@@ -2,7 +2,7 @@
 import type { Family } from "../problem.js";
 import type { Rng } from "../rng.js";
 
-const MONTHS = [
+export const MONTHS = [
   "January",
   "February",
   "March",

@@ -1,0 +1,60 @@
+// Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
+// line per step. An expert that fails to reach full reward is a bug in its task: it throws.
+import { formatCommand, GRAMMAR_HELP } from "./grammar.js";
+import { renderSnapshot } from "./snapshot.js";
+import type { TaskEnv } from "./tasks/env.js";
+
+export interface Demonstration {
+  family: string;
+  seed: number;
+  step: number;
+  goal: string;
+  observation: string;
+  action: string;
+  reward: number;
+  messages: { role: "system" | "user" | "assistant"; content: string }[];
+}
+
+export async function* demonstrations(
+  env: TaskEnv,
+  families: string[],
+  seeds: number[],
+): AsyncGenerator<Demonstration[]> {
+  for (const family of families) {
+    for (const seed of seeds) {
+      let obs = await env.reset(family, seed);
+      const task = env.task();
+      const steps: Demonstration[] = [];
+      let reward = 0;
+      for (let i = 0; i < task.maxSteps; i++) {
+        const action = formatCommand(task.expert(obs.snapshot));
+        const observation = renderSnapshot(obs.snapshot);
+        steps.push({
+          family,
+          seed,
+          step: i,
+          goal: task.instruction,
+          observation,
+          action,
+          reward: 0,
+          messages: [
+            {
+              role: "system",
+              content: `You operate a web browser for the user. Goal: ${task.instruction}\n\n${GRAMMAR_HELP}`,
+            },
+            { role: "user", content: `Step ${i + 1}. Current page:\n${observation}` },
+            { role: "assistant", content: action },
+          ],
+        });
+        const result = await env.step(action);
+        obs = result.observation;
+        reward = result.reward;
+        if (result.error) throw new Error(`expert failed on ${family}/${seed} at step ${i}: ${result.error}`);
+        if (result.done) break;
+      }
+      if (reward < 1) throw new Error(`expert did not solve ${family}/${seed} (reward ${reward})`);
+      for (const s of steps) s.reward = reward;
+      yield steps;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// The task suite as an RL environment: reset(family, seed) -> observation,
+// step(action) -> { observation, reward, done }. Actions are Computer actions or grammar lines.
+import type { ComputerActionInput } from "../actions.js";
+import { settle } from "../computer.js";
+import { parseCommand, resolveCommand } from "../grammar.js";
+import { openSession, type Session, type SessionOptions } from "../session.js";
+import { type Snapshot, takeSnapshot } from "../snapshot.js";
+import { taskInstance } from "./families.js";
+import { startTaskServer, type TaskServer } from "./server.js";
+import type { Score, TaskEvent, TaskInstance } from "./task.js";
+
+export interface Observation {
+  url: string;
+  goal: string;
+  screenshot: Buffer;
+  snapshot: Snapshot;
+}
+
+export interface StepResult {
+  observation: Observation;
+  reward: number;
+  done: boolean;
+  /** Set when the action could not be taken; the episode goes on. */
+  error?: string;
+}
+
+export interface TaskEnv {
+  readonly session: Session;
+  readonly server: TaskServer;
+  task(): TaskInstance;
+  reset(family: string, seed: number): Promise<Observation>;
+  step(action: ComputerActionInput | ComputerActionInput[] | string): Promise<StepResult>;
+  observe(): Promise<Observation>;
+  score(): Promise<Score>;
+  close(): Promise<void>;
+}
+
+/** The events the task page recorded; read from sessionStorage, which survives its page loads. */
+export async function readEvents(session: Session): Promise<TaskEvent[]> {
+  try {
+    return await session.page.evaluate(
+      () => (window as unknown as { __task?: { events(): TaskEvent[] } }).__task?.events() ?? [],
+    );
+  } catch {
+    return [];
+  }
+}
+
+export async function createTaskEnv(
+  options: Omit<SessionOptions, "allowedOrigins"> & { server?: TaskServer } = {},
+): Promise<TaskEnv> {
+  const ownServer = !options.server;
+  const server = options.server ?? (await startTaskServer());
+  const session = await openSession({ ...options, allowedOrigins: [server.url] });
+  let current: TaskInstance | null = null;
+  let lastSnapshot: Snapshot | null = null;
+  let lastEvents: TaskEvent[] = [];
+
+  const task = () => {
+    if (!current) throw new Error("call reset(family, seed) first");
+    return current;
+  };
+  const observe = async (): Promise<Observation> => {
+    await settle(session.page);
+    const snapshot = await takeSnapshot(session.page);
+    lastSnapshot = snapshot;
+    return {
+      url: snapshot.url,
+      goal: task().instruction,
+      screenshot: await session.computer.screenshot(),
+      snapshot,
+    };
+  };
+  const score = async (): Promise<Score> => {
+    const events = await readEvents(session);
+    // Off the task's origin (a blocked page) the recorder is out of reach: keep what it said last.
+    if (events.length >= lastEvents.length) lastEvents = events;
+    return task().score(lastEvents);
+  };
+
+  return {
+    session,
+    server,
+    task,
+    observe,
+    score,
+    async reset(family, seed) {
+      current = taskInstance(family, seed);
+      lastEvents = [];
+      // The recorder lives in the origin's sessionStorage: clear the previous episode's record.
+      await session.page.goto(server.taskUrl(family, seed));
+      await session.page.evaluate(() => sessionStorage.clear());
+      return observe();
+    },
+    async step(action) {
+      task();
+      let error: string | undefined;
+      let declaredDone = false;
+      try {
+        let actions: ComputerActionInput[];
+        if (typeof action === "string") {
+          const cmd = parseCommand(action);
+          if (!lastSnapshot) lastSnapshot = await takeSnapshot(session.page);
+          declaredDone = cmd.verb === "done";
+          actions = resolveCommand(cmd, lastSnapshot);
+        } else actions = Array.isArray(action) ? action : [action];
+        for (const a of actions) await session.computer.perform(a);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+      }
+      const s = await score();
+      const observation = await observe();
+      return {
+        observation,
+        reward: s.reward,
+        done: s.done || declaredDone,
+        ...(error ? { error } : {}),
+      };
+    },
+    async close() {
+      await session.close();
+      if (ownServer) await server.close();
+    },
+  };
+}

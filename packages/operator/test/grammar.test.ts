@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { ActionError } from "../src/computer.js";
+import { formatCommand, GrammarError, parseCommand, resolveCommand } from "../src/grammar.js";
+import type { Snapshot } from "../src/snapshot.js";
+
+const snapshot: Snapshot = {
+  url: "http://x/",
+  title: "t",
+  text: "",
+  scroll: { y: 0, maxY: 500 },
+  viewport: { width: 800, height: 600 },
+  elements: [
+    {
+      index: 1,
+      role: "textbox",
+      name: "Name",
+      value: "",
+      box: { x: 10, y: 10, width: 100, height: 20 },
+      position: "visible",
+    },
+    {
+      index: 2,
+      role: "button",
+      name: "Go",
+      box: { x: 200, y: 580, width: 40, height: 40 },
+      position: "visible",
+    },
+    {
+      index: 3,
+      role: "button",
+      name: "Far",
+      box: { x: 10, y: 900, width: 40, height: 20 },
+      position: "below",
+    },
+  ],
+};
+
+describe("the action grammar", () => {
+  it("reads the last action line of a reply, ignoring reasoning and markup", () => {
+    expect(parseCommand('The name field is empty.\nAction: `type [1] "Ada \\"A\\" L"`')).toEqual({
+      verb: "type",
+      target: 1,
+      text: 'Ada "A" L',
+    });
+    expect(parseCommand("click [3]\nthen\n  key ctrl+a  ")).toEqual({ verb: "key", keys: ["ctrl", "a"] });
+    expect(parseCommand("scroll down 300")).toEqual({ verb: "scroll", direction: "down", pixels: 300 });
+    expect(parseCommand("drag [2] onto [5]")).toEqual({ verb: "drag", target: 2, to: 5 });
+    expect(parseCommand('done "42"')).toEqual({ verb: "done", answer: "42" });
+    expect(parseCommand("DBLCLICK [4]")).toEqual({ verb: "double_click", target: 4 });
+  });
+
+  it("round-trips every command through its formatted line", () => {
+    const lines = [
+      "click [1]",
+      'type [2] "a \\"b\\""',
+      'type "x"',
+      "key CTRL+A",
+      "scroll [3] up 50",
+      "drag [1] [2]",
+      "goto http://a/b",
+      "back",
+      "wait 200",
+      'done "7"',
+      "hover [9]",
+    ];
+    for (const line of lines) expect(formatCommand(parseCommand(line))).toBe(line);
+  });
+
+  it("says what is wrong with a reply that holds no action", () => {
+    expect(() => parseCommand("I think I should click the button")).toThrow(GrammarError);
+    expect(() => parseCommand("")).toThrow(/empty/);
+    expect(() => parseCommand("click 3")).toThrow(/last line must be an action/);
+  });
+
+  it("resolves elements to their visible centre and refuses impossible targets", () => {
+    expect(resolveCommand({ verb: "click", target: 1 }, snapshot)).toEqual([
+      { type: "click", x: 60, y: 20, button: "left" },
+    ]);
+    // Partly below the fold: the click goes to the visible part.
+    expect(resolveCommand({ verb: "click", target: 2 }, snapshot)).toEqual([
+      { type: "click", x: 220, y: 590, button: "left" },
+    ]);
+    expect(() => resolveCommand({ verb: "click", target: 3 }, snapshot)).toThrow(
+      /below the viewport; scroll/,
+    );
+    expect(() => resolveCommand({ verb: "click", target: 7 }, snapshot)).toThrow(ActionError);
+    const typed = resolveCommand({ verb: "type", target: 1, text: "hi" }, snapshot);
+    expect(typed.map((a) => a.type)).toEqual(["click", "keypress", "keypress", "type"]);
+    expect(resolveCommand({ verb: "scroll", direction: "up" }, snapshot)).toEqual([
+      { type: "scroll", x: 400, y: 300, scroll_x: 0, scroll_y: -480 },
+    ]);
+  });
+});

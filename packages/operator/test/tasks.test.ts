@@ -1,0 +1,148 @@
+// The task suite in real Chromium: every family's expert solves several seeds through the
+// Computer's real input; a wrong sequence does not; pages are pure functions of the seed.
+import type { Browser } from "playwright";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../src/browser.js";
+import { type Demonstration, demonstrations } from "../src/demos.js";
+import { type Command, formatCommand } from "../src/grammar.js";
+import { markedScreenshot, renderSnapshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
+import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
+import { TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
+import { startTaskServer, type TaskServer } from "../src/tasks/server.js";
+
+let browser: Browser;
+let server: TaskServer;
+let env: TaskEnv;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  server = await startTaskServer();
+  env = await createTaskEnv({ browser, server });
+});
+afterAll(async () => {
+  await env?.close();
+  await server?.close();
+  await browser?.close();
+});
+
+/** A plausible but wrong move: the expert's command aimed at the wrong thing. */
+function wrong(cmd: Command, s: Snapshot): Command {
+  const other = (not: number) => s.elements.find((e) => e.index !== not && e.position === "visible");
+  switch (cmd.verb) {
+    case "click": {
+      const e = other(cmd.target);
+      return e ? { verb: "click", target: e.index } : { verb: "key", keys: ["CTRL", "Q"] };
+    }
+    case "type":
+      return { ...cmd, text: `${cmd.text}x` };
+    case "drag": {
+      const zone = s.elements.find((e) => e.role === "region" && e.index !== cmd.to);
+      return { ...cmd, to: zone!.index };
+    }
+    case "key":
+      return { verb: "key", keys: ["CTRL", "Q"] };
+    default: {
+      const button = s.elements.find((e) => e.role === "button" && e.position === "visible");
+      return button ? { verb: "click", target: button.index } : { verb: "wait", ms: 10 };
+    }
+  }
+}
+
+describe("browser task families", () => {
+  it("has at least 12 families with distinct names", () => {
+    expect(TASK_FAMILIES.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(TASK_FAMILIES.map((f) => f.name)).size).toBe(TASK_FAMILIES.length);
+  });
+
+  it("generates each instance from its seed alone", () => {
+    for (const f of TASK_FAMILIES) {
+      const a = taskInstance(f.name, 7);
+      const b = taskInstance(f.name, 7);
+      expect(a.instruction).toBe(b.instruction);
+      expect(a.pages).toEqual(b.pages);
+      const seeds = new Set([0, 1, 2, 3, 4, 5].map((s) => JSON.stringify(taskInstance(f.name, s).pages)));
+      expect(seeds.size, f.name).toBeGreaterThan(1);
+    }
+  });
+
+  for (const family of TASK_FAMILIES) {
+    it(`${family.name}: the expert reaches reward 1; a wrong sequence does not`, async () => {
+      for (const seed of [0, 1, 2]) {
+        let obs = await env.reset(family.name, seed);
+        let result = { reward: 0, done: false };
+        const trace: string[] = [];
+        for (let i = 0; i < env.task().maxSteps && !result.done; i++) {
+          const line = formatCommand(env.task().expert(obs.snapshot));
+          trace.push(line);
+          const step = await env.step(line);
+          expect(step.error, `${family.name}/${seed} ${trace.join(" | ")}`).toBeUndefined();
+          obs = step.observation;
+          result = step;
+        }
+        expect(result, `${family.name}/${seed}: ${trace.join(" | ")}`).toEqual({
+          ...result,
+          reward: 1,
+          done: true,
+        });
+
+        obs = await env.reset(family.name, seed);
+        let reward = 0;
+        for (let i = 0; i < Math.min(6, env.task().maxSteps); i++) {
+          const step = await env.step(formatCommand(wrong(env.task().expert(obs.snapshot), obs.snapshot)));
+          obs = step.observation;
+          reward = step.reward;
+          if (step.done) break;
+        }
+        expect(reward, `${family.name}/${seed} wrong sequence`).toBeLessThan(1);
+      }
+    });
+  }
+
+  it("observes with an indexed snapshot and a set-of-marks screenshot that leaves the page as it was", async () => {
+    const obs = await env.reset("login", 4);
+    const text = renderSnapshot(obs.snapshot);
+    expect(text).toContain('textbox "Username" value=""');
+    expect(text).toMatch(/\[2\] password "Password" value="" at \(\d+, \d+\)/);
+    expect(text).toContain('button "Sign in"');
+    expect(text).toContain("Log in with username");
+    const marked = await markedScreenshot(env.session.page, obs.snapshot);
+    expect(marked.equals(obs.screenshot)).toBe(false);
+    const again = await takeSnapshot(env.session.page);
+    expect(again.elements).toEqual(obs.snapshot.elements);
+    expect((await env.session.computer.screenshot()).equals(obs.screenshot)).toBe(true);
+  });
+
+  it("does not count script-made events: only real input scores", async () => {
+    await env.reset("click-button", 3);
+    const target = env.task().instruction.match(/"(.+)"/)![1]!;
+    await env.session.page.evaluate((label) => {
+      for (const b of Array.from(document.querySelectorAll("button"))) if (b.textContent === label) b.click();
+    }, target);
+    expect(await env.score()).toEqual({ reward: 0, done: false });
+  });
+
+  it("refuses requests to other origins at the network layer", async () => {
+    await env.reset("click-link", 0);
+    const status = await env.session.page.evaluate(() =>
+      fetch("http://example.invalid/x").then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      ),
+    );
+    expect(status).toMatch(/Failed to fetch/);
+    expect(env.session.blocked.map((b) => b.url)).toContain("http://example.invalid/x");
+  });
+
+  it("exports expert demonstrations as observation -> action chats", async () => {
+    const all: Demonstration[] = [];
+    for await (const steps of demonstrations(env, ["checkboxes", "date-picker"], [0, 1])) all.push(...steps);
+    expect(new Set(all.map((d) => `${d.family}/${d.seed}`)).size).toBe(4);
+    for (const d of all) {
+      expect(d.reward).toBe(1);
+      expect(d.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+      expect(d.messages[2]!.content).toBe(d.action);
+      expect(d.observation).toContain("Interactive elements:");
+    }
+    expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toMatch(/^click \[\d+\]$/);
+  });
+});
