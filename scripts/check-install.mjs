@@ -3,12 +3,17 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 
 const require = createRequire(new URL("../packages/policy/package.json", import.meta.url));
+const evalRequire = createRequire(new URL("../packages/eval/package.json", import.meta.url));
 const checks = {
   "esbuild (tsx, vite)": async () =>
     (await import("esbuild")).transform("let x: number = 1", { loader: "ts" }),
   turbo: () => execFileSync("npx", ["--no-install", "turbo", "--version"], { stdio: "pipe" }),
   biome: () => execFileSync("npx", ["--no-install", "biome", "--version"], { stdio: "pipe" }),
   "webgpu (Dawn)": () => require("webgpu").create,
+  "better-sqlite3 (native)": () => {
+    const Database = evalRequire("better-sqlite3");
+    new Database(":memory:").prepare("select 1").get();
+  },
   "tfjs wasm binary": () => require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"),
 };
 let failed = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what npm cannot: Debian's Chromium (operator, browser tests) and Mesa's Vulkan
 # drivers >= 25 from bookworm-backports (lavapipe: the WebGPU backend on a machine without a GPU;
-# bookworm's own Mesa 22 is too old for Dawn). Idempotent: installs only what is missing.
+# bookworm's own Mesa 22 is too old for Dawn), and a C++ toolchain for better-sqlite3's native
+# build (its prebuilt binaries would come from GitHub). Idempotent: installs only what is missing.
 set -euo pipefail
 
 MIN_MESA=25
@@ -19,8 +20,9 @@ mesa_major() {
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ "$(mesa_major)" -ge "$MIN_MESA" ] || missing+=(mesa-vulkan-drivers)
+{ command -v g++ && command -v make && command -v python3; } >/dev/null 2>&1 || missing+=(build-essential python3)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system-deps: chromium and mesa-vulkan-drivers >= $MIN_MESA already installed"
+  echo "system-deps: chromium, mesa-vulkan-drivers >= $MIN_MESA and a C++ toolchain already installed"
   exit 0
 fi
 

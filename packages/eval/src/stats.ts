@@ -71,3 +71,55 @@ export function majorityAtK<A>(
   }
   return best !== null && isCorrect(best);
 }
+
+export interface Estimate {
+  value: number;
+  stderr: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/** Mean with its standard error (sample standard deviation / sqrt n). */
+export function mean(values: readonly number[]): { value: number; stderr: number; n: number } {
+  const n = values.length;
+  if (n === 0) return { value: Number.NaN, stderr: Number.NaN, n };
+  const m = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) : 0;
+  return { value: m, stderr: Math.sqrt(variance / n), n };
+}
+
+/** A seeded uniform generator (mulberry32): bootstrap intervals are reproducible. */
+export function seededUniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The mean of per-item values with a 95% percentile-bootstrap interval, resampling items with
+ * replacement. For statistics that are not a proportion of independent trials (accuracy averaged
+ * over several attempts per item, pass@k, mean reward).
+ */
+export function bootstrapMean(
+  values: readonly number[],
+  { resamples = 1000, seed = 0, level = 0.95 } = {},
+): Estimate {
+  const { value, stderr, n } = mean(values);
+  if (n === 0) return { value, stderr, lo: Number.NaN, hi: Number.NaN, n };
+  const rand = seededUniform(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(rand() * n)]!;
+    means[r] = sum / n;
+  }
+  means.sort();
+  const q = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
+  return { value, stderr, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), n };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { majorityAtK, passAtK, proportion } from "../src/stats.js";
+import { bootstrapMean, majorityAtK, passAtK, proportion, seededUniform } from "../src/stats.js";
 
 const choose = (n: number, k: number) => {
   let r = 1;
@@ -57,5 +57,55 @@ describe("maj@k", () => {
     expect(majorityAtK(["41", "41", "42", "42", "42"], right, 3)).toBe(false);
     expect(majorityAtK([null, null], right)).toBe(false);
     expect(majorityAtK(["42", "41"], right)).toBe(true); // a tie goes to the first seen
+  });
+});
+
+describe("interval coverage, by simulation", () => {
+  it("the Wilson interval covers the true rate about 95% of the time, even near 0", () => {
+    const rand = seededUniform(11);
+    for (const [p, n] of [
+      [0.5, 40],
+      [0.05, 60],
+    ] as const) {
+      let covered = 0;
+      const trials = 4000;
+      for (let t = 0; t < trials; t++) {
+        let c = 0;
+        for (let i = 0; i < n; i++) if (rand() < p) c++;
+        const { lo, hi } = proportion(c, n);
+        if (lo <= p && p <= hi) covered++;
+      }
+      expect(covered / trials, `p=${p} n=${n}`).toBeGreaterThan(0.92);
+      expect(covered / trials, `p=${p} n=${n}`).toBeLessThan(0.985);
+    }
+  });
+
+  it("the bootstrap interval of a mean covers the truth close to 95% of the time", () => {
+    const rand = seededUniform(5);
+    let covered = 0;
+    const trials = 300;
+    for (let t = 0; t < trials; t++) {
+      // Per-item accuracies over 4 attempts, each item with its own difficulty: true mean 0.5.
+      const values = Array.from({ length: 80 }, () => {
+        const q = rand();
+        let c = 0;
+        for (let a = 0; a < 4; a++) if (rand() < q) c++;
+        return c / 4;
+      });
+      const { lo, hi } = bootstrapMean(values, { resamples: 400, seed: t });
+      if (lo <= 0.5 && 0.5 <= hi) covered++;
+    }
+    expect(covered / trials).toBeGreaterThan(0.9);
+    expect(covered / trials).toBeLessThan(0.99);
+  });
+
+  it("bootstrap intervals are reproducible from their seed", () => {
+    const values = [0, 1, 1, 0.5, 0.25, 1, 0];
+    expect(bootstrapMean(values, { seed: 3 })).toEqual(bootstrapMean(values, { seed: 3 }));
+    const { value, stderr } = bootstrapMean(values);
+    expect(value).toBeCloseTo(3.75 / 7, 12);
+    const m = 3.75 / 7;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / 6);
+    expect(stderr).toBeCloseTo(sd / Math.sqrt(7), 12);
   });
 });

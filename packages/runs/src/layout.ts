@@ -16,6 +16,7 @@ export const LOG_FILES: Record<LogName, string> = {
   events: "events.jsonl",
   evalResults: path.join("evals", "results.jsonl"),
   evalSamples: path.join("evals", "samples.jsonl"),
+  arena: path.join("arena", "battles.jsonl"),
 };
 
 /** A checkpoint's folder name: zero-padded so that names sort by step. */

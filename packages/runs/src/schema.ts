@@ -33,6 +33,7 @@ export const RunKind = z.enum([
   "rl",
   "train",
   "eval",
+  "arena",
   "operate",
   "env",
   "bench",
@@ -134,6 +135,11 @@ const estimate = z.object({
 /** evals/results.jsonl: one suite's aggregate on one model or checkpoint. */
 export const EvalResultRecord = z.object({
   t: time,
+  /**
+   * One evaluation's id, shared by its samples. The result is written last, so samples whose
+   * evalId has no result belong to an evaluation that was interrupted and are to be ignored.
+   */
+  evalId: z.string().min(1).optional(),
   suite: name,
   model: z.string().min(1),
   /** Training step of the checkpoint evaluated, when it is one. */
@@ -147,6 +153,7 @@ export type EvalResultRecord = z.infer<typeof EvalResultRecord>;
 /** evals/samples.jsonl: one scored attempt on one eval item. */
 export const EvalSampleRecord = z.object({
   t: time,
+  evalId: z.string().min(1).optional(),
   suite: name,
   model: z.string().min(1),
   step: step.optional(),
@@ -161,6 +168,20 @@ export const EvalSampleRecord = z.object({
   meta: z.record(z.string(), json).optional(),
 });
 export type EvalSampleRecord = z.infer<typeof EvalSampleRecord>;
+
+/** arena/battles.jsonl: two models' answers to one prompt, and who won (a vote or a verifier). */
+export const ArenaBattleRecord = z.object({
+  t: time,
+  id: z.string().min(1),
+  prompt: z.string(),
+  a: z.object({ model: z.string().min(1), completion: z.string() }),
+  b: z.object({ model: z.string().min(1), completion: z.string() }),
+  /** null: not voted yet. */
+  winner: z.enum(["a", "b", "tie", "both-bad"]).nullable(),
+  voter: z.enum(["verifier", "human"]).nullable().default(null),
+  meta: z.record(z.string(), json).optional(),
+});
+export type ArenaBattleRecord = z.infer<typeof ArenaBattleRecord>;
 
 const point = z.object({ x: z.number(), y: z.number() });
 
@@ -205,6 +226,7 @@ export const LOGS = {
   events: EventRecord,
   evalResults: EvalResultRecord,
   evalSamples: EvalSampleRecord,
+  arena: ArenaBattleRecord,
 } as const;
 export type LogName = keyof typeof LOGS;
 export type LogRecord<L extends LogName> = z.infer<(typeof LOGS)[L]>;

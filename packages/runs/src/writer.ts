@@ -302,3 +302,36 @@ function runWriter(
   };
   return writer;
 }
+
+export interface LogWriter {
+  log<L extends LogName>(name: L, record: LogInput<L>): LogRecord<L>;
+  close(): void;
+}
+
+/**
+ * Appends validated records to the logs of a run that another process owns, without touching
+ * run.json: how an evaluator on the side (or on another machine, on a copied run) adds its
+ * results while training goes on writing the rest.
+ */
+export function openLogWriter(dir: string, { durable = false, clock = Date.now } = {}): LogWriter {
+  if (!fs.existsSync(path.join(dir, "run.json")))
+    throw new Error(`${dir}: not a run directory (no run.json)`);
+  const paths = runPaths(dir);
+  const appenders = new Map<LogName, Appender>();
+  return {
+    log(name, input) {
+      const record = parseRecord(LOGS[name], { t: clock(), ...input }, `${name} record`);
+      let appender = appenders.get(name);
+      if (!appender) {
+        appender = openAppender(paths.log(name), { durable });
+        appenders.set(name, appender);
+      }
+      appender.append(record);
+      return record as never;
+    },
+    close() {
+      for (const a of appenders.values()) a.close();
+      appenders.clear();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// The models an eval can ask: a checkpoint of this project, in-process, or any OpenAI-compatible
+// endpoint, behind one interface, so one table compares a local checkpoint with a hosted model.
+import fs from "node:fs";
+import path from "node:path";
+import type { ChatMessage } from "@reasonlab/env-math";
+import { openRun } from "@reasonlab/runs";
+import { z } from "zod";
+
+export interface CompletionText {
+  text: string;
+  /** Completion tokens, when the model reports them. */
+  tokens: number | null;
+  error?: string;
+}
+
+export interface CompleteOptions {
+  n: number;
+  temperature: number;
+  maxTokens: number;
+  seed: number;
+}
+
+export interface Completer {
+  /** How results name this model. */
+  name: string;
+  /** The training step, for a checkpoint. */
+  step?: number;
+  /** `n` completions for each chat, in order. */
+  complete(chats: readonly ChatMessage[][], o: CompleteOptions): Promise<CompletionText[][]>;
+  close(): Promise<void>;
+}
+
+/** `DIR` (a checkpoint or a run's newest), or `NAME` / `NAME@BASE_URL` for an OpenAI-compatible endpoint. */
+export const ModelSpec = z.string().min(1, "give a checkpoint folder or a model name");
+
+export function isCheckpointSpec(spec: string): boolean {
+  return fs.existsSync(spec) && fs.statSync(spec).isDirectory();
+}
+
+export async function openModel(spec: string, { backend = "auto" as string } = {}): Promise<Completer> {
+  if (isCheckpointSpec(spec)) return checkpointModel(spec, backend);
+  const at = spec.indexOf("@");
+  const [model, baseURL] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
+  return endpointModel({ model, ...(baseURL ? { baseURL } : {}) });
+}
+
+/** A checkpoint evaluated in-process with the policy's batched KV-cache sampler. */
+export async function checkpointModel(dir: string, backendName = "auto", batchSize = 64): Promise<Completer> {
+  const policy = await import("@reasonlab/policy");
+  const { resolveCheckpoint } = await import("@reasonlab/policy/cli");
+  const ckpt = await resolveCheckpoint(dir);
+  const backend = await policy.loadBackend(backendName as never);
+  const { model, tokenizer } = policy.loadCheckpoint(backend.tf, ckpt);
+  const room = model.config.contextLength;
+  const step = /^step-(\d+)$/.exec(path.basename(path.resolve(ckpt)))?.[1];
+  return {
+    name: checkpointLabel(ckpt),
+    ...(step ? { step: Number(step) } : {}),
+    async complete(chats, o) {
+      const out: CompletionText[][] = chats.map(() => []);
+      const prompts = chats.map((c) => policy.renderChat(tokenizer, c, { generation: true }).ids);
+      const fits = prompts.map((p, i) => ({ p, i })).filter(({ p }) => p.length < room - 1);
+      for (const { p, i } of prompts.map((p, i) => ({ p, i })).filter(({ p }) => p.length >= room - 1))
+        out[i] = Array.from({ length: o.n }, () => ({
+          text: "",
+          tokens: 0,
+          error: `prompt of ${p.length} tokens does not fit the ${room}-token context`,
+        }));
+      // Batches of whole prompts (n rows each), so every prompt's samples share one seed stream.
+      const per = Math.max(1, Math.floor(batchSize / o.n));
+      for (let s = 0; s < fits.length; s += per) {
+        const batch = fits.slice(s, s + per);
+        const completions = await policy.sample(
+          model,
+          tokenizer,
+          batch.map((b) => b.p),
+          {
+            n: o.n,
+            temperature: o.temperature,
+            maxTokens: o.maxTokens,
+            seed: o.seed + s,
+          },
+        );
+        for (const [j, c] of completions.entries())
+          out[batch[Math.floor(j / o.n)]!.i]!.push({ text: c.text, tokens: c.tokens.length });
+      }
+      return out;
+    },
+    async close() {
+      policy.disposeModel(model);
+    },
+  };
+}
+
+/** "run-name@300" for a checkpoint inside a run directory; the folder name otherwise. */
+export function checkpointLabel(ckptDir: string): string {
+  const abs = path.resolve(ckptDir);
+  const parent = path.dirname(abs);
+  const step = /^step-(\d+)$/.exec(path.basename(abs))?.[1];
+  if (path.basename(parent) !== "checkpoints" || !step) return path.basename(abs);
+  const runDir = path.dirname(parent);
+  try {
+    return `${openRun(runDir).info().name}@${Number(step)}`;
+  } catch {
+    return `${path.basename(runDir)}@${Number(step)}`;
+  }
+}
+
+/** Any OpenAI-compatible chat endpoint through the official client; a few requests in flight. */
+export async function endpointModel({
+  model,
+  baseURL,
+  apiKey,
+  concurrency = 4,
+}: {
+  model: string;
+  baseURL?: string;
+  apiKey?: string;
+  concurrency?: number;
+}): Promise<Completer> {
+  const { default: OpenAI } = await import("openai");
+  const client = new OpenAI({
+    baseURL: baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+    apiKey: apiKey ?? process.env.OPENAI_API_KEY ?? "none",
+    maxRetries: 2,
+  });
+  return {
+    name: model,
+    async complete(chats, o) {
+      const out: CompletionText[][] = new Array(chats.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < chats.length) {
+          const i = next++;
+          try {
+            const r = await client.chat.completions.create({
+              model,
+              messages: chats[i]!.map((m) => ({
+                role: m.role === "tool" ? "user" : m.role,
+                content: m.content,
+              })),
+              n: o.n,
+              temperature: o.temperature,
+              max_tokens: o.maxTokens,
+              seed: o.seed + i,
+            });
+            const perChoice = r.usage ? r.usage.completion_tokens / Math.max(1, r.choices.length) : null;
+            out[i] = r.choices.map((c) => ({ text: c.message.content ?? "", tokens: perChoice }));
+            while (out[i]!.length < o.n)
+              out[i]!.push({ text: "", tokens: null, error: "the endpoint returned fewer choices than n" });
+          } catch (e) {
+            const error = e instanceof Error ? e.message : String(e);
+            if (/ECONNREFUSED|fetch failed|Connection error/i.test(error))
+              throw new Error(`${model}: cannot reach the endpoint: ${error}`);
+            out[i] = Array.from({ length: o.n }, () => ({ text: "", tokens: null, error }));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, chats.length) }, worker));
+      return out;
+    },
+    async close() {},
+  };
+}
