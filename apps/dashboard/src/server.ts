@@ -1,10 +1,13 @@
-// The dashboard's HTTP server: a JSON API over run directories and the built web app.
+// The dashboard's HTTP server: the JSON API (src/api.ts), episode screenshots, and the built web
+// app. Loopback by default; nothing outside the runs folder and the web root is ever read.
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { listRuns, liveStatus, resolveInside } from "@reasonlab/runs";
+import { resolveInside } from "@reasonlab/runs";
+import { HttpError, readBody, routes } from "./api.js";
+import { createStore } from "./store.js";
 
 export const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "web");
 
@@ -25,43 +28,66 @@ export interface DashboardOptions {
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
   res
-    .writeHead(status, { "content-type": "application/json", "cache-control": "no-store" })
-    .end(JSON.stringify(body));
+    .writeHead(status, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "content-length": Buffer.byteLength(text),
+    })
+    .end(text);
 }
 
 export function dashboardHandler({ runsRoot, webDist = WEB_DIST }: DashboardOptions): http.RequestListener {
-  return (req, res) => {
+  const store = createStore(runsRoot);
+  const table = routes(store, runsRoot);
+  const episodeFile =
+    /^\/api\/runs\/([A-Za-z0-9_][A-Za-z0-9_.-]*)\/episodes\/([A-Za-z0-9_][A-Za-z0-9_.-]*)\/files\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/;
+
+  return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://dashboard");
-    if (req.method !== "GET") return sendJson(res, 405, { error: "only GET" });
-    if (url.pathname === "/api/runs") {
-      const now = Date.now();
-      return sendJson(
-        res,
-        200,
-        listRuns(runsRoot).map((r) =>
-          r.info ? { ...r.info, status: liveStatus(r.info, now) } : { id: r.id, error: r.error },
-        ),
-      );
-    }
-    if (url.pathname.startsWith("/api/"))
-      return sendJson(res, 404, { error: `no such endpoint: ${url.pathname}` });
-    let rel: string;
     try {
-      rel = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
-    } catch {
-      return sendJson(res, 400, { error: "bad path encoding" });
+      if (url.pathname.startsWith("/api/")) {
+        const file = episodeFile.exec(url.pathname);
+        if (file && req.method === "GET") {
+          const dir = store.runDir(file[1]!);
+          const target = dir && store.open(file[1]!).episodeFile(file[2]!, file[3]!);
+          if (!target) throw new HttpError(404, "no such file");
+          res.writeHead(200, {
+            "content-type": TYPES[path.extname(target)] ?? "application/octet-stream",
+            "cache-control": "max-age=3600",
+          });
+          fs.createReadStream(target).pipe(res);
+          return;
+        }
+        for (const [pattern, method, handler] of table) {
+          const m = pattern.exec(url.pathname);
+          if (!m) continue;
+          if (req.method !== method) throw new HttpError(405, `${url.pathname} takes ${method}`);
+          return sendJson(res, 200, await handler({ url, params: m.slice(1), body: () => readBody(req) }));
+        }
+        throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+      }
+      if (req.method !== "GET") throw new HttpError(405, "only GET");
+      let rel: string;
+      try {
+        rel = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
+      } catch {
+        throw new HttpError(400, "bad path encoding");
+      }
+      const file = resolveInside(webDist, rel);
+      if (!file) throw new HttpError(400, "path escapes the web root");
+      if (!fs.existsSync(webDist))
+        return res
+          .writeHead(503, { "content-type": "text/plain" })
+          .end("The dashboard's web app is not built: run `npm run build -w @reasonlab/dashboard`.");
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new HttpError(404, "not found");
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      fs.createReadStream(file).pipe(res);
+    } catch (e) {
+      if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message });
+      return sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
     }
-    const file = resolveInside(webDist, rel);
-    if (!file) return sendJson(res, 400, { error: "path escapes the web root" });
-    if (!fs.existsSync(webDist))
-      return res
-        .writeHead(503, { "content-type": "text/plain" })
-        .end("The dashboard's web app is not built: run `npm run build -w @reasonlab/dashboard`.");
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-      return sendJson(res, 404, { error: "not found" });
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
   };
 }
 
@@ -75,6 +101,10 @@ export async function startDashboard(options: DashboardOptions) {
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,47 +1,43 @@
-interface RunRow {
-  id: string;
-  name?: string;
-  kind?: string;
-  status?: string;
-  backend?: string | null;
-  host?: { hostname: string };
-  updated?: number;
-  error?: string | { message: string };
+// The dashboard app: hash routes to pages; each page owns its polling and cleans up when left.
+import { arenaPage } from "./arena.js";
+import { comparePage } from "./compare.js";
+import { evalsPage } from "./evals.js";
+import { runPage } from "./run.js";
+import { runsPage } from "./runs.js";
+
+export type Page = (root: HTMLElement, params: string[]) => () => void;
+
+const ROUTES: [RegExp, Page][] = [
+  [/^#?\/?$/, runsPage],
+  [/^#\/run\/([^/]+)(?:\/(\w+))?$/, runPage],
+  [/^#\/compare\/([^/]+)$/, comparePage],
+  [/^#\/evals$/, evalsPage],
+  [/^#\/arena$/, arenaPage],
+];
+
+let leave: () => void = () => {};
+
+function route() {
+  leave();
+  const root = document.getElementById("app")!;
+  root.replaceChildren();
+  for (const a of Array.from(document.querySelectorAll("nav a"))) {
+    const href = a.getAttribute("href")!;
+    a.classList.toggle(
+      "active",
+      href === "#/" ? !/^#\/(evals|arena)/.test(location.hash) : location.hash.startsWith(href),
+    );
+  }
+  for (const [pattern, page] of ROUTES) {
+    const m = pattern.exec(location.hash);
+    if (m) {
+      leave = page(root, m.slice(1).map((p) => (p ? decodeURIComponent(p) : p)) as string[]);
+      return;
+    }
+  }
+  root.textContent = "Not found.";
+  leave = () => {};
 }
 
-function cell(text: string, className?: string): HTMLTableCellElement {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
-
-async function refresh() {
-  const runs: RunRow[] = await (await fetch("/api/runs")).json();
-  const body = document.querySelector("#runs tbody")!;
-  body.replaceChildren(
-    ...runs.reverse().map((r) => {
-      const tr = document.createElement("tr");
-      tr.dataset.run = r.id;
-      if (!r.kind) {
-        tr.append(cell(r.id), cell(typeof r.error === "string" ? r.error : "unreadable", "error"));
-        return tr;
-      }
-      const status = cell(r.status ?? "");
-      status.innerHTML = `<span class="status ${r.status}">${r.status}</span>`;
-      tr.append(
-        cell(r.name ?? r.id),
-        cell(r.kind),
-        status,
-        cell(r.backend ?? "-"),
-        cell(r.host?.hostname ?? "-"),
-        cell(r.updated ? new Date(r.updated).toLocaleString() : "-"),
-      );
-      return tr;
-    }),
-  );
-  document.getElementById("summary")!.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}`;
-}
-
-refresh();
-setInterval(refresh, 2000);
+window.addEventListener("hashchange", route);
+route();
