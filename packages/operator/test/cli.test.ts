@@ -81,17 +81,15 @@ describe("reasonlab operate", () => {
       for await (const c of req) body += c;
       requests.push(body);
       const content = replies[Math.min(requests.length - 1, replies.length - 1)];
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            id: "x",
-            object: "chat.completion",
-            created: 0,
-            model: "m",
-            choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
-          }),
-        );
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          id: "x",
+          object: "chat.completion",
+          created: 0,
+          model: "m",
+          choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+        }),
+      );
     });
     await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
     try {
