@@ -46,7 +46,7 @@ describe("reasonlab", () => {
     expect(unknown.stderr).toMatch(/unknown command 'trian'/);
   });
 
-  it("demo --quick runs pretraining, SFT and RL into finished runs that `runs list` shows", async () => {
+  it("demo --quick runs pretraining, SFT, RL, evals and an operator episode into runs that `runs list` shows", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "reasonlab-cli-"));
     try {
       const demo = await run(["demo", "--runs", root, "--backend", "wasm", "--quick"]);
@@ -63,7 +63,17 @@ describe("reasonlab", () => {
         ["pretrain", "finished", "wasm"],
         ["sft", "finished", "wasm"],
         ["rl", "finished", "wasm"],
+        ["operate", "finished", null],
       ]);
+      // Each stage's final checkpoint was evaluated into its own run.
+      expect(demo.stdout).toMatch(/eval addition demo-rl@2: accuracy \d\.\d{3} \[/);
+      expect(demo.stdout).toMatch(/operator: .* -> success in \d+ steps/);
+      const report = await run(["eval", "report", infos[2].dir ?? path.join(root, infos[2].id), "--json"]);
+      expect(JSON.parse(report.stdout.trim().split("\n")[0]!)).toMatchObject({
+        suite: "addition",
+        model: "demo-rl@2",
+        step: 2,
+      });
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
