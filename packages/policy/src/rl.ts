@@ -29,6 +29,7 @@ import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
 import type { Backend } from "./backend.js";
 import { renderChat } from "./chat.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { yieldToEventLoop } from "./event-loop.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
 import { sample } from "./sample.js";
@@ -289,6 +290,7 @@ export async function trainRl(
 
   try {
     while (state.step < state.totalSteps) {
+      await yieldToEventLoop();
       const stepSeed = state.seed * 1_000_003 + state.step;
       // ---- rollouts ----
       const t0 = performance.now();

@@ -19,6 +19,7 @@ import { type Backend, BackendName, loadBackend } from "./backend.js";
 import { renderChat } from "./chat.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
+import { yieldToEventLoop } from "./event-loop.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
 import {
   type AdamW,
@@ -300,6 +301,7 @@ async function trainStage(
   };
 
   while (state.step < state.totalSteps) {
+    await yieldToEventLoop();
     const lr = learningRate(stage.optimizer, state.step, state.totalSteps);
     let lossSum = 0;
     let tokens = 0;

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -130,6 +131,41 @@ describe("training", () => {
         .read("samples")
         .records.some((s) => s.split === "rollout"),
     ).toBe(true);
+  });
+
+  it("a SIGTERM stops a training process within its current step, leaving a failed, resumable run", async () => {
+    const runs = path.join(root, "signal");
+    const file = path.join(root, "signal.json");
+    fs.writeFileSync(file, JSON.stringify(config(runs, 100_000)));
+    const bin = path.join(import.meta.dirname, "..", "..", "cli", "bin", "reasonlab.mjs");
+    const child = spawn(process.execPath, [bin, "train", "--config", file], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      // Wait for a few training steps to be written, then stop it as a scheduler would.
+      const metrics = () => fs.readdirSync(runs).map((d) => path.join(runs, d, "metrics.jsonl"))[0];
+      await expect
+        .poll(
+          () =>
+            fs.existsSync(runs) && metrics() && fs.existsSync(metrics()!)
+              ? fs.readFileSync(metrics()!, "utf8").split("\n").length
+              : 0,
+          { timeout: 30_000, interval: 100 },
+        )
+        .toBeGreaterThan(3);
+      const sent = Date.now();
+      child.kill("SIGTERM");
+      expect(await exited).toBe(143);
+      expect(Date.now() - sent).toBeLessThan(5000);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    const [dir] = fs.readdirSync(runs);
+    expect(openRun(path.join(runs, dir!)).info()).toMatchObject({
+      status: "failed",
+      error: { message: "interrupted by SIGTERM" },
+    });
   });
 
   it("rejects a bad config naming the field", () => {
