@@ -93,6 +93,8 @@ export async function evaluateMath(
   const items = mathItems(suite);
   const scored: Scored[] = [];
   for (let i = 0; i < items.length; i += batch) {
+    // In-process models resolve as microtasks; let signals (Ctrl+C, SIGTERM) through between batches.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const chunk = items.slice(i, i + batch);
     const chats = chunk.map((it) =>
       sftConversation(it.problem, { system: suite.system }).messages.slice(0, -1),
