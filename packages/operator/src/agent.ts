@@ -2,10 +2,10 @@
 // A bad model reply or an impossible action becomes an error step the model sees next time.
 import type { EpisodeInfo, EpisodeWriter, RunWriter } from "@reasonlab/runs";
 import { type ComputerAction, type ComputerActionInput, describeAction } from "./actions.js";
-import { ActionError, type Point, settle } from "./computer.js";
+import { ActionError, type Point } from "./computer.js";
 import { GrammarError } from "./grammar.js";
-import type { Session } from "./session.js";
-import { renderSnapshot, type Snapshot, takeSnapshot } from "./snapshot.js";
+import { observe, type Session } from "./session.js";
+import { renderSnapshot, type Snapshot } from "./snapshot.js";
 import { type Supervisor, sensitiveReason } from "./supervisor.js";
 import type { Score } from "./tasks/task.js";
 
@@ -102,14 +102,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
   let reward: number | null = null;
   let blockedSeen = session.blocked.length;
 
-  const observe = async () => {
-    await settle(page);
-    const snapshot = await takeSnapshot(page);
-    return { snapshot, screenshot: await computer.screenshot() };
-  };
+  const look = () => observe(session);
   const finish = async (status: EpisodeInfo["status"], reason: string, steps: number, answer?: string) => {
     if (options.score) reward = (await options.score()).reward;
-    const { snapshot, screenshot } = await observe().catch(() => ({ snapshot: null, screenshot: undefined }));
+    const { snapshot, screenshot } = await look().catch(() => ({ snapshot: null, screenshot: undefined }));
     episode?.step(
       {
         url: page.url(),
@@ -141,7 +137,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
     if (supervisor?.stopped()) return finish("aborted", "stopped by the user", step);
     if (supervisor && (await supervisor.waitUntilResumed())) {
       if (supervisor.stopped()) return finish("aborted", "stopped by the user", step);
-      const { screenshot } = await observe();
+      const { screenshot } = await look();
       episode?.step(
         { url: page.url(), action: { type: "takeover" }, modelOutput: "a person had the controls" },
         screenshot,
@@ -152,7 +148,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
       return finish("failure", `time budget of ${maxSeconds}s spent`, step);
 
     const t0 = clock();
-    const { snapshot, screenshot } = await observe();
+    const { snapshot, screenshot } = await look();
     const report = (fields: Omit<StepReport, "step" | "url" | "ms">) =>
       options.onStep?.({ step, url: snapshot.url, ms: clock() - t0, ...fields });
     let decision: Decision;

@@ -1,6 +1,7 @@
 // Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
 // line per step. An expert that fails to reach full reward is a bug in its task: it throws.
-import { formatCommand, GRAMMAR_HELP } from "./grammar.js";
+import { formatCommand } from "./grammar.js";
+import { textSystemPrompt, textTurn } from "./models.js";
 import { renderSnapshot } from "./snapshot.js";
 import type { TaskEnv } from "./tasks/env.js";
 
@@ -38,11 +39,8 @@ export async function* demonstrations(
           action,
           reward: 0,
           messages: [
-            {
-              role: "system",
-              content: `You operate a web browser for the user. Goal: ${task.instruction}\n\n${GRAMMAR_HELP}`,
-            },
-            { role: "user", content: `Step ${i + 1}. Current page:\n${observation}` },
+            { role: "system", content: textSystemPrompt(task.instruction) },
+            { role: "user", content: textTurn(i, observation) },
             { role: "assistant", content: action },
           ],
         });

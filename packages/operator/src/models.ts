@@ -26,6 +26,13 @@ const png = (b: Buffer) => `data:image/png;base64,${b.toString("base64")}`;
 const SYSTEM = (goal: string) =>
   `You operate a web browser for the user. Goal: ${goal}\nAct one step at a time. When the goal is reached, say done.`;
 
+/** The text model's instructions: the goal, then the action grammar. Demonstrations use it too. */
+export const textSystemPrompt = (goal: string) => `${SYSTEM(goal)}\n\n${GRAMMAR_HELP}`;
+
+/** One observation turn of the text protocol (`step` counts from 0). */
+export const textTurn = (step: number, observation: string, feedback?: string) =>
+  `${feedback ? `Note: ${feedback}\n` : ""}Step ${step + 1}. Current page:\n${observation}`;
+
 /** Text-only models: the project's own policy, or any chat model without vision. */
 export function textModel({
   client,
@@ -38,15 +45,14 @@ export function textModel({
   return {
     name: `${model} (text)`,
     async decide(input) {
-      const user = [
-        input.feedback ? `Note: ${input.feedback}\n` : "",
-        `Step ${input.step + 1}. Current page:\n${renderSnapshot(input.snapshot)}`,
-      ].join("");
-      turns.push({ role: "user", content: user });
+      turns.push({
+        role: "user",
+        content: textTurn(input.step, renderSnapshot(input.snapshot), input.feedback),
+      });
       const completion = await client.chat.completions.create({
         model,
         messages: [
-          { role: "system", content: `${SYSTEM(input.goal)}\n\n${GRAMMAR_HELP}` },
+          { role: "system", content: textSystemPrompt(input.goal) },
           ...turns.slice(-(2 * historyTurns - 1)),
         ],
         temperature,

@@ -2,7 +2,8 @@
 // (enforced in the request path, blocked requests recorded), a page, and its Computer.
 import type { Browser, BrowserContext, Page } from "playwright";
 import { launchChromium } from "./browser.js";
-import { type Computer, createComputer } from "./computer.js";
+import { type Computer, createComputer, settle } from "./computer.js";
+import { type Snapshot, takeSnapshot } from "./snapshot.js";
 
 export interface BlockedRequest {
   t: number;
@@ -79,4 +80,13 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       if (owned) await browser.close().catch(() => {});
     },
   };
+}
+
+/** What the agent sees now: the page once it has settled, as a snapshot and a screenshot. */
+export async function observe(
+  session: Pick<Session, "page" | "computer">,
+): Promise<{ snapshot: Snapshot; screenshot: Buffer }> {
+  await settle(session.page);
+  const snapshot = await takeSnapshot(session.page);
+  return { snapshot, screenshot: await session.computer.screenshot() };
 }

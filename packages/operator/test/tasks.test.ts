@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
 import { type Demonstration, demonstrations } from "../src/demos.js";
 import { type Command, formatCommand } from "../src/grammar.js";
+import { textSystemPrompt } from "../src/models.js";
 import { markedScreenshot, renderSnapshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
 import { TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
@@ -141,6 +142,8 @@ describe("browser task families", () => {
       expect(d.reward).toBe(1);
       expect(d.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
       expect(d.messages[2]!.content).toBe(d.action);
+      // Exactly what the text model is shown at inference.
+      expect(d.messages[0]!.content).toBe(textSystemPrompt(d.goal));
       expect(d.observation).toContain("Interactive elements:");
     }
     expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toMatch(/^click \[\d+\]$/);

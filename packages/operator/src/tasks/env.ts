@@ -1,9 +1,8 @@
 // The task suite as an RL environment: reset(family, seed) -> observation,
 // step(action) -> { observation, reward, done }. Actions are Computer actions or grammar lines.
 import type { ComputerActionInput } from "../actions.js";
-import { settle } from "../computer.js";
 import { parseCommand, resolveCommand } from "../grammar.js";
-import { openSession, type Session, type SessionOptions } from "../session.js";
+import { observe, openSession, type Session, type SessionOptions } from "../session.js";
 import { type Snapshot, takeSnapshot } from "../snapshot.js";
 import { taskInstance } from "./families.js";
 import { startTaskServer, type TaskServer } from "./server.js";
@@ -60,16 +59,10 @@ export async function createTaskEnv(
     if (!current) throw new Error("call reset(family, seed) first");
     return current;
   };
-  const observe = async (): Promise<Observation> => {
-    await settle(session.page);
-    const snapshot = await takeSnapshot(session.page);
+  const look = async (): Promise<Observation> => {
+    const { snapshot, screenshot } = await observe(session);
     lastSnapshot = snapshot;
-    return {
-      url: snapshot.url,
-      goal: task().instruction,
-      screenshot: await session.computer.screenshot(),
-      snapshot,
-    };
+    return { url: snapshot.url, goal: task().instruction, screenshot, snapshot };
   };
   const score = async (): Promise<Score> => {
     const events = await readEvents(session);
@@ -82,7 +75,7 @@ export async function createTaskEnv(
     session,
     server,
     task,
-    observe,
+    observe: look,
     score,
     async reset(family, seed) {
       current = taskInstance(family, seed);
@@ -90,7 +83,7 @@ export async function createTaskEnv(
       // The recorder lives in the origin's sessionStorage: clear the previous episode's record.
       await session.page.goto(server.taskUrl(family, seed));
       await session.page.evaluate(() => sessionStorage.clear());
-      return observe();
+      return look();
     },
     async step(action) {
       task();
@@ -109,7 +102,7 @@ export async function createTaskEnv(
         error = e instanceof Error ? e.message : String(e);
       }
       const s = await score();
-      const observation = await observe();
+      const observation = await look();
       return {
         observation,
         reward: s.reward,
