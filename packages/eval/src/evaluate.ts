@@ -8,6 +8,7 @@ import {
   sftConversation,
   verify,
 } from "@reasonlab/env-math";
+import { yieldToEventLoop } from "@reasonlab/policy/event-loop";
 import type { EvalResultRecord, EvalSampleRecord, RunWriter } from "@reasonlab/runs";
 import type { Completer } from "./models.js";
 import { bootstrapMean, type Estimate, majorityAtK, passAtK, proportion } from "./stats.js";
@@ -93,8 +94,8 @@ export async function evaluateMath(
   const items = mathItems(suite);
   const scored: Scored[] = [];
   for (let i = 0; i < items.length; i += batch) {
-    // In-process models resolve as microtasks; let signals (Ctrl+C, SIGTERM) through between batches.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop(); // in-process models never yield; let Ctrl+C and SIGTERM through
+
     const chunk = items.slice(i, i + batch);
     const chats = chunk.map((it) =>
       sftConversation(it.problem, { system: suite.system }).messages.slice(0, -1),

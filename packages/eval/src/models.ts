@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChatMessage } from "@reasonlab/env-math";
-import { openRun } from "@reasonlab/runs";
+import { checkpointStep, openRun } from "@reasonlab/runs";
 import { z } from "zod";
 
 export interface CompletionText {
@@ -37,11 +37,15 @@ export function isCheckpointSpec(spec: string): boolean {
   return fs.existsSync(spec) && fs.statSync(spec).isDirectory();
 }
 
+/** `NAME@BASE_URL` into its parts; a plain `NAME` leaves the base URL to the environment. */
+export function parseEndpointSpec(spec: string): { model: string; baseURL?: string } {
+  const at = spec.indexOf("@");
+  return at > 0 ? { model: spec.slice(0, at), baseURL: spec.slice(at + 1) } : { model: spec };
+}
+
 export async function openModel(spec: string, { backend = "auto" as string } = {}): Promise<Completer> {
   if (isCheckpointSpec(spec)) return checkpointModel(spec, backend);
-  const at = spec.indexOf("@");
-  const [model, baseURL] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
-  return endpointModel({ model, ...(baseURL ? { baseURL } : {}) });
+  return endpointModel(parseEndpointSpec(spec));
 }
 
 /** A checkpoint evaluated in-process with the policy's batched KV-cache sampler. */
@@ -52,10 +56,10 @@ export async function checkpointModel(dir: string, backendName = "auto", batchSi
   const backend = await policy.loadBackend(backendName as never);
   const { model, tokenizer } = policy.loadCheckpoint(backend.tf, ckpt);
   const room = model.config.contextLength;
-  const step = /^step-(\d+)$/.exec(path.basename(path.resolve(ckpt)))?.[1];
+  const step = checkpointStep(path.basename(path.resolve(ckpt)));
   return {
     name: checkpointLabel(ckpt),
-    ...(step ? { step: Number(step) } : {}),
+    ...(step !== null ? { step } : {}),
     async complete(chats, o) {
       const out: CompletionText[][] = chats.map(() => []);
       const prompts = chats.map((c) => policy.renderChat(tokenizer, c, { generation: true }).ids);
@@ -96,13 +100,13 @@ export async function checkpointModel(dir: string, backendName = "auto", batchSi
 export function checkpointLabel(ckptDir: string): string {
   const abs = path.resolve(ckptDir);
   const parent = path.dirname(abs);
-  const step = /^step-(\d+)$/.exec(path.basename(abs))?.[1];
-  if (path.basename(parent) !== "checkpoints" || !step) return path.basename(abs);
+  const step = checkpointStep(path.basename(abs));
+  if (path.basename(parent) !== "checkpoints" || step === null) return path.basename(abs);
   const runDir = path.dirname(parent);
   try {
-    return `${openRun(runDir).info().name}@${Number(step)}`;
+    return `${openRun(runDir).info().name}@${step}`;
   } catch {
-    return `${path.basename(runDir)}@${Number(step)}`;
+    return `${path.basename(runDir)}@${step}`;
   }
 }
 

@@ -2,6 +2,7 @@
 // a Wilson interval, mean reward, steps and seconds per episode, per-family breakdown.
 import { performance } from "node:perf_hooks";
 import type { Outcome } from "./evaluate.js";
+import { parseEndpointSpec } from "./models.js";
 import { bootstrapMean, proportion } from "./stats.js";
 import type { OperatorSuite } from "./suites.js";
 
@@ -14,8 +15,7 @@ export async function evaluateOperator(
   const op = await import("@reasonlab/operator");
   const families = suite.families ?? op.TASK_FAMILIES.map((f) => f.name);
   for (const f of families) op.getTaskFamily(f);
-  const at = modelSpec.indexOf("@");
-  const [name, baseURL] = at > 0 ? [modelSpec.slice(0, at), modelSpec.slice(at + 1)] : [modelSpec, undefined];
+  const { model: name, baseURL } = parseEndpointSpec(modelSpec);
   const client = name === "expert" ? null : op.openaiClient(baseURL ? { baseURL } : {});
   const env = await op.createTaskEnv();
   const t0 = performance.now();

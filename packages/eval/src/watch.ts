@@ -6,8 +6,7 @@ import path from "node:path";
 import { type Checkpoint, openLogWriter, openRun } from "@reasonlab/runs";
 import { evaluateMath, type Outcome, recordEvaluation } from "./evaluate.js";
 import { checkpointModel } from "./models.js";
-import { evaluateOperator } from "./operator.js";
-import type { Suite } from "./suites.js";
+import type { MathSuite, Suite } from "./suites.js";
 
 export interface WatchOptions {
   runDir: string;
@@ -52,7 +51,10 @@ function alive(pid: number): boolean {
 }
 
 /** (suite, checkpoint) pairs still to evaluate, oldest checkpoint first. */
-export function pending(runDir: string, suites: Suite[]): { checkpoint: Checkpoint; suite: Suite }[] {
+export function pending<S extends Suite>(
+  runDir: string,
+  suites: S[],
+): { checkpoint: Checkpoint; suite: S }[] {
   const run = openRun(runDir);
   const done = new Set(run.read("evalResults").records.map((r) => `${r.suite}\0${r.checkpoint}`));
   return run
@@ -63,28 +65,27 @@ export function pending(runDir: string, suites: Suite[]): { checkpoint: Checkpoi
 
 export async function watch(o: WatchOptions): Promise<{ evaluated: number }> {
   const log = o.log ?? (() => {});
+  const operatorSuite = o.suites.find((s) => s.kind !== "math");
+  if (operatorSuite)
+    throw new Error(
+      `${operatorSuite.name}: operator suites evaluate a served model, not a checkpoint; use eval run`,
+    );
+  const suites = o.suites as MathSuite[];
+  const modelName = openRun(o.runDir).info().name;
   const release = acquireLock(o.runDir);
   const writer = openLogWriter(o.runDir);
   let evaluated = 0;
   try {
     for (;;) {
-      for (const { checkpoint, suite } of pending(o.runDir, o.suites)) {
+      for (const { checkpoint, suite } of pending(o.runDir, suites)) {
         if (o.signal?.aborted) return { evaluated };
         log(`${suite.name} on ${checkpoint.name} (step ${checkpoint.manifest.step})`);
+        const model = await checkpointModel(checkpoint.dir, o.backend ?? "auto");
         let outcome: Outcome;
-        let modelName: string;
-        if (suite.kind === "math") {
-          const model = await checkpointModel(checkpoint.dir, o.backend ?? "auto");
-          modelName = openRun(o.runDir).info().name;
-          try {
-            outcome = await evaluateMath(suite, model);
-          } finally {
-            await model.close();
-          }
-        } else {
-          throw new Error(
-            `${suite.name}: operator suites evaluate a served model, not a checkpoint; use eval run`,
-          );
+        try {
+          outcome = await evaluateMath(suite, model);
+        } finally {
+          await model.close();
         }
         const result = recordEvaluation(
           writer,
@@ -104,7 +105,7 @@ export async function watch(o: WatchOptions): Promise<{ evaluated: number }> {
       }
       if (o.once) return { evaluated };
       const status = openRun(o.runDir).info().status;
-      if (status !== "running" && pending(o.runDir, o.suites).length === 0) {
+      if (status !== "running" && pending(o.runDir, suites).length === 0) {
         log(`run is ${status} and every checkpoint is evaluated`);
         return { evaluated };
       }
@@ -122,5 +123,3 @@ export async function watch(o: WatchOptions): Promise<{ evaluated: number }> {
     release();
   }
 }
-
-export { evaluateOperator };

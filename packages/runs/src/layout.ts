@@ -24,6 +24,12 @@ export function checkpointName(step: number): string {
   return `step-${String(step).padStart(9, "0")}`;
 }
 
+/** The step a checkpoint folder name stands for, or null for a name checkpointName does not make. */
+export function checkpointStep(name: string): number | null {
+  const m = /^step-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 export function runPaths(dir: string) {
   return {
     dir,

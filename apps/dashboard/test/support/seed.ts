@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { recordEvaluation } from "@reasonlab/eval";
 import { createTaskEnv, expertModel, runEpisode } from "@reasonlab/operator";
-import { createRun, type RunWriter } from "@reasonlab/runs";
+import { checkpointName, createRun, type RunWriter } from "@reasonlab/runs";
 
 const wave = (i: number, seed: number) => Math.sin(i * 0.37 + seed) * 0.5 + Math.sin(i * 0.05 + seed * 3);
 
@@ -116,7 +116,7 @@ function evalAt(run: RunWriter, step: number, accuracy: number) {
   const c = Math.round(accuracy * n);
   recordEvaluation(
     run,
-    { suite: "addition", model: "sft-addition", step, checkpoint: `step-${String(step).padStart(9, "0")}` },
+    { suite: "addition", model: "sft-addition", step, checkpoint: checkpointName(step) },
     {
       metrics: {
         accuracy: {
