@@ -4,7 +4,7 @@ import type http from "node:http";
 import { arenaRatings, committedSamples, decidedBattles } from "@reasonlab/eval";
 import { type ArenaBattleRecord, listRuns, liveStatus, openLogWriter, openRun } from "@reasonlab/runs";
 import { z } from "zod";
-import { downsample, type Store } from "./store.js";
+import { downsample, NAME, type Store } from "./store.js";
 
 export class HttpError extends Error {
   constructor(
@@ -234,7 +234,7 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return { ok: true, a: battle.a.model, b: battle.b.model };
   };
 
-  const id = "([A-Za-z0-9_][A-Za-z0-9_.-]*)";
+  const id = `(${NAME})`;
   return [
     [/^\/api\/runs$/, "GET", runsList],
     [new RegExp(`^/api/runs/${id}$`), "GET", runDetail],

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveInside } from "@reasonlab/runs";
 import { HttpError, readBody, routes } from "./api.js";
-import { createStore } from "./store.js";
+import { createStore, NAME } from "./store.js";
 
 export const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "web");
 
@@ -41,8 +41,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown) {
 export function dashboardHandler({ runsRoot, webDist = WEB_DIST }: DashboardOptions): http.RequestListener {
   const store = createStore(runsRoot);
   const table = routes(store, runsRoot);
-  const episodeFile =
-    /^\/api\/runs\/([A-Za-z0-9_][A-Za-z0-9_.-]*)\/episodes\/([A-Za-z0-9_][A-Za-z0-9_.-]*)\/files\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/;
+  const episodeFile = new RegExp(`^/api/runs/(${NAME})/episodes/(${NAME})/files/(${NAME})$`);
 
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://dashboard");

@@ -12,6 +12,10 @@ import {
   tailJsonl,
 } from "@reasonlab/runs";
 
+/** A run id, episode id or file name as it may appear in a URL: one path segment, no "..". */
+export const NAME = "[A-Za-z0-9_][A-Za-z0-9_.-]*";
+const WHOLE_NAME = new RegExp(`^${NAME}$`);
+
 export interface Series {
   step: number[];
   time: number[];
@@ -31,7 +35,7 @@ export function createStore(runsRoot: string) {
 
   /** The run directory for an id from a URL, or null if the id is not a run inside the root. */
   function runDir(id: string): string | null {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(id)) return null;
+    if (!WHOLE_NAME.test(id)) return null;
     const dir = path.join(runsRoot, id);
     return fs.existsSync(runPaths(dir).info) ? dir : null;
   }

@@ -105,8 +105,22 @@ export const comparePage: Page = (root, [ids]) => {
         : h("p", { class: "muted" }, "The configs are identical."),
     );
   };
-  load();
-  const timer = setInterval(() => load().catch(() => {}), 3000);
+  // Refetch only when one of the runs' files changed, as the run page does.
+  let versions = "";
+  const poll = async () => {
+    const next = (
+      await Promise.all(
+        runIds.map((id) => get<{ version: string }>(`/api/runs/${encodeURIComponent(id)}/version`)),
+      )
+    )
+      .map((v) => v.version)
+      .join("\n");
+    if (next === versions) return;
+    versions = next;
+    await load();
+  };
+  poll();
+  const timer = setInterval(() => poll().catch(() => {}), 3000);
   return () => {
     clearInterval(timer);
     for (const c of charts.values()) c.destroy();
