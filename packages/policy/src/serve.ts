@@ -117,6 +117,19 @@ export async function startServer(
     return run;
   };
 
+  /** Starts a server-sent event stream; each chunk carries the completion's id, type, time and model. */
+  const eventStream = (res: http.ServerResponse, completionId: string, object: string) => {
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    return (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      res.write(
+        `data: ${JSON.stringify({ id: completionId, object, created: Math.floor(Date.now() / 1000), model: id, choices, ...extra })}\n\n`,
+      );
+  };
+
   const tokenText = (t: TokenChoice) => (t.id === tok.special["<|end|>"] ? "" : tok.decode([t.id]));
   const usageOf = (promptTokens: number, completions: Completion[]) => {
     const completion = completions.reduce((n, c) => n + c.tokens.length, 0);
@@ -202,21 +215,7 @@ export async function startServer(
           }
         : null;
     if (body.stream) {
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
-      const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-        send({
-          id: completionId,
-          object: "chat.completion.chunk",
-          created: Math.floor(Date.now() / 1000),
-          model: id,
-          choices,
-          ...extra,
-        });
+      const chunk = eventStream(res, completionId, "chat.completion.chunk");
       for (let i = 0; i < (o.n ?? 1); i++)
         chunk([{ index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
       const completions = await enqueue(() =>
@@ -296,25 +295,16 @@ export async function startServer(
       };
     };
     if (body.stream) {
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
+      const chunk = eventStream(res, completionId, "text_completion");
       const result = await enqueue(() =>
         sample(model, tok, prompts, o, {
           onToken: (row, _token, text) => {
-            if (text)
-              res.write(
-                `data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: row, text, logprobs: null, finish_reason: null }] })}\n\n`,
-              );
+            if (text) chunk([{ index: row, text, logprobs: null, finish_reason: null }]);
           },
         }),
       );
       for (const [i, c] of result.entries())
-        res.write(
-          `data: ${JSON.stringify({ id: completionId, object: "text_completion", created: Math.floor(Date.now() / 1000), model: id, choices: [{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }] })}\n\n`,
-        );
+        chunk([{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }]);
       res.end("data: [DONE]\n\n");
       return;
     }

@@ -98,6 +98,23 @@ describe("OpenAI-compatible server, through the official client", () => {
     expect(r.choices[0]!.logprobs!.tokens!.join("")).toBe(r.choices[0]!.text);
   });
 
+  it("streams plain completions with the same text per prompt", async () => {
+    const ask = { model: "tiny", prompt: ["Once", "Twice"], max_tokens: 6, temperature: 0 };
+    const whole = await client.completions.create(ask);
+    const stream = await client.completions.create({ ...ask, stream: true });
+    const text = ["", ""];
+    const finish: (string | null)[] = [null, null];
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe("text_completion");
+      for (const c of chunk.choices) {
+        text[c.index] += c.text;
+        finish[c.index] = c.finish_reason ?? finish[c.index]!;
+      }
+    }
+    expect(text).toEqual(whole.choices.map((c) => c.text));
+    expect(finish).toEqual(whole.choices.map((c) => c.finish_reason));
+  });
+
   it("answers errors in the OpenAI shape with the right status", async () => {
     await expect(
       client.chat.completions.create({ model: "tiny", messages, temperature: 7 }),
