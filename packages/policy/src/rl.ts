@@ -32,7 +32,7 @@ import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
-import { sample } from "./sample.js";
+import { inlineSampler, workerSampler } from "./rollouts.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const RewardSpec = z.discriminatedUnion("name", [
@@ -72,6 +72,12 @@ export const RlStageConfig = z.object({
   maxSamplingRounds: z.number().int().min(1).default(3),
   /** Completions cut off by maxTokens contribute no gradient. */
   maskTruncated: z.boolean().default(true),
+  /**
+   * inline: sample rollouts with the training model, on-policy. worker (CPU backends): sample the
+   * next step's rollouts in a worker thread on another core while this step updates; they are then
+   * one update stale, which the clipped ratio to the sampling policy accounts for.
+   */
+  rollouts: z.enum(["inline", "worker"]).default("inline"),
   rewards: z
     .array(RewardSpec)
     .min(1)
@@ -288,59 +294,83 @@ export async function trainRl(
     }
   }
 
+  /** One step's rollouts, grouped by prompt; the problem source's state after drawing them. */
+  const collect = async (step: number) => {
+    const stepSeed = state.seed * 1_000_003 + step;
+    const t0 = performance.now();
+    const groups: Rollout[][] = [];
+    /** Every completion sampled this step, kept or dropped: what the rollout metrics describe. */
+    const sampled: Rollout[] = [];
+    let dropped = 0;
+    let sampledTokens = 0;
+    for (
+      let round = 0;
+      round < (stage.dynamicSampling ? stage.maxSamplingRounds : 1) && groups.length < stage.promptsPerStep;
+      round++
+    ) {
+      const problems = Array.from({ length: stage.promptsPerStep - groups.length }, () => source.next());
+      const prompts = problems.map(promptOf);
+      const completions = await sampler.sample(prompts, {
+        n: stage.groupSize,
+        temperature: stage.temperature,
+        maxTokens: stage.maxTokens,
+        seed: stepSeed * 7 + round,
+      });
+      for (const [i, problem] of problems.entries()) {
+        const group = completions.slice(i * stage.groupSize, (i + 1) * stage.groupSize).map((c): Rollout => {
+          const score = scoreCompletion(rewards, {
+            problem,
+            completion: c.text,
+            length: c.tokens.length,
+          });
+          sampledTokens += c.tokens.length;
+          return {
+            problem,
+            prompt: prompts[i]!,
+            tokens: c.tokens.map((t) => t.id),
+            oldLogprobs: c.tokens.map((t) => t.logprob),
+            text: c.text,
+            reward: score.reward,
+            correct: score.verdict.correct,
+            truncated: c.finishReason === "length",
+            advantage: 0,
+          };
+        });
+        for (const r of group) source.record(problem, r.correct);
+        sampled.push(...group);
+        if (stage.dynamicSampling && zeroVariance(group.map((r) => r.reward))) dropped++;
+        else groups.push(group);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return { groups, sampled, dropped, sampledTokens, seconds, sourceState: source.state() };
+  };
+  type Collected = Awaited<ReturnType<typeof collect>>;
+
+  const overlap = stage.rollouts === "worker";
+  const sampler = overlap ? workerSampler(backend, model, tok) : inlineSampler(model, tok);
+  /** The next step's rollouts, being sampled in the worker while this step updates. */
+  let ahead: Promise<Collected> | null = null;
   try {
     while (state.step < state.totalSteps) {
       await yieldToEventLoop();
-      const stepSeed = state.seed * 1_000_003 + state.step;
-      // ---- rollouts ----
-      const t0 = performance.now();
-      const groups: Rollout[][] = [];
-      /** Every completion sampled this step, kept or dropped: what the rollout metrics describe. */
-      const sampled: Rollout[] = [];
-      let dropped = 0;
-      let sampledTokens = 0;
-      for (
-        let round = 0;
-        round < (stage.dynamicSampling ? stage.maxSamplingRounds : 1) && groups.length < stage.promptsPerStep;
-        round++
-      ) {
-        const problems = Array.from({ length: stage.promptsPerStep - groups.length }, () => source.next());
-        const prompts = problems.map(promptOf);
-        const completions = await sample(model, tok, prompts, {
-          n: stage.groupSize,
-          temperature: stage.temperature,
-          maxTokens: stage.maxTokens,
-          seed: stepSeed * 7 + round,
-        });
-        for (const [i, problem] of problems.entries()) {
-          const group = completions
-            .slice(i * stage.groupSize, (i + 1) * stage.groupSize)
-            .map((c): Rollout => {
-              const score = scoreCompletion(rewards, {
-                problem,
-                completion: c.text,
-                length: c.tokens.length,
-              });
-              sampledTokens += c.tokens.length;
-              return {
-                problem,
-                prompt: prompts[i]!,
-                tokens: c.tokens.map((t) => t.id),
-                oldLogprobs: c.tokens.map((t) => t.logprob),
-                text: c.text,
-                reward: score.reward,
-                correct: score.verdict.correct,
-                truncated: c.finishReason === "length",
-                advantage: 0,
-              };
-            });
-          for (const r of group) source.record(problem, r.correct);
-          sampled.push(...group);
-          if (stage.dynamicSampling && zeroVariance(group.map((r) => r.reward))) dropped++;
-          else groups.push(group);
-        }
+      const tWait = performance.now();
+      if (!ahead) sampler.sync();
+      const {
+        groups,
+        sampled,
+        dropped,
+        sampledTokens,
+        seconds: rolloutSeconds,
+        sourceState,
+      } = await (ahead ?? collect(state.step));
+      const rolloutWait = (performance.now() - tWait) / 1000;
+      ahead = null;
+      if (overlap && state.step + 1 < state.totalSteps) {
+        sampler.sync(); // the weights before this step's update: the next batch is one update stale
+        ahead = collect(state.step + 1);
+        ahead.catch(() => {}); // awaited next step; a failure surfaces there, not as an unhandled rejection
       }
-      const rolloutSeconds = (performance.now() - t0) / 1000;
       const all = groups.flat();
       const adv = advantages(
         groups.map((g) => g.map((r) => r.reward)),
@@ -492,7 +522,7 @@ export async function trainRl(
 
       state.step += 1;
       stepsThisProcess += 1;
-      state.extra = { ...state.extra, ...source.state() };
+      state.extra = { ...state.extra, ...sourceState };
       const rewardsAll = sampled.map((r) => r.reward);
       lastReward = mean(rewardsAll);
       const last = state.step === state.totalSteps;
@@ -514,6 +544,8 @@ export async function trainRl(
         "rl/rollout_tokens_per_s": sampledTokens / Math.max(rolloutSeconds, 1e-9),
         "rl/update_tokens_per_s": (updateTokens * stage.epochs) / Math.max(updateSeconds, 1e-9),
         "rl/rollout_seconds": rolloutSeconds,
+        /** Time the step waited for its rollouts: all of rolloutSeconds inline, less when overlapped. */
+        "rl/rollout_wait_seconds": rolloutWait,
         "rl/update_seconds": updateSeconds,
         "system/tensors": tf.memory().numTensors,
         ...(state.step % stage.evalEvery === 0 || last ? { "eval/accuracy": accuracy } : {}),
@@ -539,7 +571,7 @@ export async function trainRl(
         log(
           `rl step ${state.step}/${state.totalSteps}  reward ${lastReward.toFixed(3)}  acc ${((values["rl/accuracy"] as number) * 100).toFixed(0)}%  len ${(values["rl/response_length"] as number).toFixed(0)}  ` +
             `zero-var ${((values["rl/zero_variance_frac"] as number) * 100).toFixed(0)}%  clip ${(clipFraction * 100).toFixed(1)}%  gnorm ${gradNorm.toFixed(2)}  ` +
-            `rollout ${rolloutSeconds.toFixed(1)}s update ${updateSeconds.toFixed(1)}s` +
+            `rollout ${rolloutSeconds.toFixed(1)}s${overlap ? ` (waited ${rolloutWait.toFixed(1)}s)` : ""} update ${updateSeconds.toFixed(1)}s` +
             (state.step % stage.evalEvery === 0 || last
               ? `  held-out ${accuracy === null ? "-" : `${(accuracy * 100).toFixed(1)}%`}`
               : ""),
@@ -561,6 +593,7 @@ export async function trainRl(
       }
     }
   } finally {
+    await sampler.close();
     if (reference) disposeModel(reference);
   }
   return { accuracy, initialAccuracy, stoppedEarly: false, lastReward };

@@ -125,7 +125,8 @@ describe("RL stage", () => {
     expect(r.error!.issues[0]!.path.join(".")).toBe("stages.0.groupSize");
   });
 
-  it("raises mean reward over the starting policy in a handful of seeded steps", async () => {
+  /** A 14-step RL run on a tiny model from a fixed start; the reward mean per step. */
+  async function rlCurve(rollouts: "inline" | "worker"): Promise<number[]> {
     const tok = byteTokenizer();
     const model = initModel(
       tf,
@@ -144,8 +145,9 @@ describe("RL stage", () => {
       checkpointEvery: 100,
       optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
       data: { families: ["add"], difficulties: [1] },
+      rollouts,
     });
-    const run = createRun({ root, name: "rl-learns", kind: "rl" });
+    const run = createRun({ root, name: `rl-learns-${rollouts}`, kind: "rl" });
     // a dense reward the untrained model can find by chance: the share of digits it writes
     const digits = {
       name: "digits",
@@ -167,14 +169,30 @@ describe("RL stage", () => {
       rewards: [digits],
     });
     run.finish();
-    const rewards = openRun(run.dir)
-      .read("metrics")
-      .records.filter((r) => r.values["rl/reward_mean"] !== undefined)
+    const records = openRun(run.dir).read("metrics").records;
+    expect(records.filter((r) => r.values["rl/rollout_wait_seconds"] !== undefined)).toHaveLength(14);
+    return records
+      .filter((r) => r.values["rl/reward_mean"] !== undefined)
       .map((r) => r.values["rl/reward_mean"]!);
+  }
+
+  const expectLearning = (rewards: number[]) => {
     const first = (rewards[0]! + rewards[1]! + rewards[2]!) / 3;
     const last = (rewards.at(-1)! + rewards.at(-2)! + rewards.at(-3)!) / 3;
     expect(last, `reward per step: ${rewards.map((r) => r.toFixed(2)).join(" ")}`).toBeGreaterThan(
       first + 0.15,
     );
+  };
+
+  it("raises mean reward over the starting policy in a handful of seeded steps", async () => {
+    expectLearning(await rlCurve("inline"));
+  });
+
+  it("learns with rollouts sampled one update ahead in a worker thread, and repeats itself exactly", async () => {
+    const curve = await rlCurve("worker");
+    expectLearning(curve);
+    expect(await rlCurve("worker")).toEqual(curve);
+    // the first step samples with the same weights either way
+    expect(curve[0]).toBe((await rlCurve("inline"))[0]);
   });
 });
