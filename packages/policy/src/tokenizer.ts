@@ -15,16 +15,26 @@ export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
 
 export const TokenizerData = z.object({
   kind: z.enum(["bpe", "bytes"]),
+  /** How text is split before BPE (see PRETOKENIZERS); files from before the field keep "v1". */
+  pretokenizer: z.enum(["v1", "v2"]).default("v1"),
   /** Merges in order: [left id, right id]; merge i makes token 256 + i. */
   merges: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])),
 });
 export type TokenizerData = z.infer<typeof TokenizerData>;
 
 /**
- * Splits text before BPE: letters run together (with one leading space), digits stand alone so
- * that arithmetic sees every digit, other symbols run together, whitespace on its own.
+ * How text is split before BPE: letters run together (with one leading space), other symbols run
+ * together, whitespace on its own, and digits stand alone so that arithmetic sees every digit.
+ * v1 let a digit take the space before it (" 1"), so a number's first digit was a different
+ * token from its other digits; a model trained on 2-digit numbers then learned "the tens digit is
+ * the one after a space" and read "147" as "17" (measured on 3-digit addition). v2 (what new
+ * tokenizers use) keeps the space apart, so a digit is the same token wherever it stands.
  */
-const PRETOKEN = / ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const PRETOKENIZERS = {
+  v1: / ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu,
+  v2: / ?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu,
+} as const;
+type Pretokenizer = keyof typeof PRETOKENIZERS;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -43,7 +53,8 @@ export interface Tokenizer {
 }
 
 export function createTokenizer(data: TokenizerData): Tokenizer {
-  const { kind, merges } = TokenizerData.parse(data);
+  const { kind, merges, pretokenizer } = TokenizerData.parse(data);
+  const PRETOKEN = PRETOKENIZERS[pretokenizer];
   const bytes: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
   const rank = new Map<number, number>();
   merges.forEach(([a, b], i) => {
@@ -107,7 +118,7 @@ export function createTokenizer(data: TokenizerData): Tokenizer {
       return decoder.decode(concatBytes(...parts));
     },
     tokenBytes: (id) => (id < base ? bytes[id]! : new Uint8Array(0)),
-    toJSON: () => ({ kind, merges: merges.map(([a, b]) => [a, b] as [number, number]) }),
+    toJSON: () => ({ kind, pretokenizer, merges: merges.map(([a, b]) => [a, b] as [number, number]) }),
   };
 }
 
@@ -126,7 +137,12 @@ function concatBytes(...parts: Uint8Array[]): Uint8Array {
  * repeatedly merges the most frequent adjacent pair (ties broken by the smaller pair, so training
  * is deterministic).
  */
-export function trainTokenizer(texts: Iterable<string>, vocabSize: number): Tokenizer {
+export function trainTokenizer(
+  texts: Iterable<string>,
+  vocabSize: number,
+  pretokenizer: Pretokenizer = "v2",
+): Tokenizer {
+  const PRETOKEN = PRETOKENIZERS[pretokenizer];
   const nMerges = vocabSize - 256 - SPECIAL_TOKENS.length;
   if (nMerges < 0) throw new RangeError(`vocabSize must be at least ${256 + SPECIAL_TOKENS.length}`);
   const counts = new Map<string, number>();
@@ -165,10 +181,10 @@ export function trainTokenizer(texts: Iterable<string>, vocabSize: number): Toke
       w.ids = next;
     }
   }
-  return createTokenizer({ kind: "bpe", merges });
+  return createTokenizer({ kind: "bpe", pretokenizer, merges });
 }
 
 /** Bytes only: 256 byte tokens plus the specials; for ASCII text, one token per character. */
 export function byteTokenizer(): Tokenizer {
-  return createTokenizer({ kind: "bytes", merges: [] });
+  return createTokenizer({ kind: "bytes", pretokenizer: "v2", merges: [] });
 }

@@ -202,7 +202,8 @@ export interface AccuracyResult {
 
 /**
  * Greedy exact-match accuracy with env-math's verifier. `chat` prompts as SFT does; `document`
- * prompts as pretraining does (the problem, then "Solution:"), to measure a base model.
+ * prompts as pretraining does (<|bos|>, the problem, then "Solution:"), to measure a base model,
+ * which reads as far as its first closing </answer>: a base model runs on into a next document.
  */
 export async function greedyAccuracy(
   model: Model,
@@ -214,14 +215,16 @@ export async function greedyAccuracy(
   for (let i = 0; i < problems.length; i += batchSize) {
     const batch = problems.slice(i, i + batchSize);
     const prompts = batch.map((p) => {
-      if (format === "document") return tok.encode(documentPrompt(p));
+      if (format === "document") return [tok.special["<|bos|>"], ...tok.encode(documentPrompt(p))];
       const messages = sftConversation(p, { system }).messages.slice(0, -1);
       return renderChat(tok, messages, { generation: true }).ids;
     });
-    const completions = await sample(model, tok, prompts, { temperature: 0, maxTokens });
+    const stop = format === "document" ? ["</answer>"] : [];
+    const completions = await sample(model, tok, prompts, { temperature: 0, maxTokens, stop });
     for (const [j, c] of completions.entries()) {
-      const v = verify(batch[j]!, c.text);
-      samples.push({ problem: batch[j]!, completion: c.text, extracted: v.extracted, correct: v.correct });
+      const text = format === "document" && c.finishReason === "stop" ? `${c.text}</answer>` : c.text;
+      const v = verify(batch[j]!, text);
+      samples.push({ problem: batch[j]!, completion: text, extracted: v.extracted, correct: v.correct });
     }
   }
   const correct = samples.filter((s) => s.correct).length;
