@@ -1,10 +1,29 @@
 // Text for the policy: a pretraining corpus of problems with worked solutions, and SFT chats.
 import { CALCULATOR_PROMPT, type ChatMessage, calculate, SYSTEM_PROMPT } from "./episode.js";
 import type { Problem } from "./problem.js";
+import { hash32 } from "./rng.js";
 
-/** One pretraining document: the problem, then its worked solution. */
+/**
+ * The ways a problem and its worked solution are written in the pretraining corpus. Text on the
+ * web is not in one template, and a corpus in one template teaches a small model to read the
+ * problem at fixed distances from "Solution:" rather than by what the tokens are, a skill that
+ * then fails to carry over to the chat format SFT uses (measured: a base at 49% on 3-digit
+ * addition in its document format scored 0% in chat after SFT on 1-2 digit chats).
+ */
+export const DOCUMENT_TEMPLATES: readonly ((prompt: string, solution: string) => string)[] = [
+  (q, a) => `Problem: ${q}\nSolution:\n${a}\n`,
+  (q, a) => `Q: ${q}\nA: ${a}\n`,
+  (q, a) => `${q}\n${a}\n`,
+  (q, a) => `Question: ${q}\n\nWorked answer:\n${a}\n`,
+  (q, a) => `User: ${q}\nAssistant: ${a}\n`,
+  (q, a) => `Exercise. ${q} Show your work.\n${a}\n`,
+  (q, a) => `## ${q}\n\n${a}\n`,
+];
+
+/** One pretraining document: the problem, then its worked solution, in a template picked by its id. */
 export function pretrainDocument(p: Problem): string {
-  return `${documentPrompt(p)}${p.solution}\n`;
+  const template = DOCUMENT_TEMPLATES[hash32(`document:${p.id}`) % DOCUMENT_TEMPLATES.length]!;
+  return template(p.prompt, p.solution);
 }
 
 /** The start of a pretraining document, up to where the solution begins: a base model's prompt. */

@@ -11,7 +11,9 @@ import {
   createCurriculum,
   createMathEpisode,
   DEFAULT_REWARDS,
+  DOCUMENT_TEMPLATES,
   digitCredit,
+  documentPrompt,
   format,
   generate,
   importGsm8k,
@@ -212,7 +214,20 @@ describe("datasets", () => {
 describe("corpora", () => {
   it("pretraining documents and SFT chats carry the worked solution", () => {
     const p = generate("letter-count", 3, 2);
-    expect(pretrainDocument(p)).toBe(`Problem: ${p.prompt}\nSolution:\n${p.solution}\n`);
+    const doc = pretrainDocument(p);
+    expect(doc).toContain(p.prompt);
+    expect(doc.endsWith(`${p.solution}\n`)).toBe(true);
+    expect(pretrainDocument(generate("letter-count", 3, 2))).toBe(doc); // the template is fixed per problem
+    // the corpus uses every template, in roughly equal shares
+    const used = new Map<string, number>();
+    for (let seed = 0; seed < 700; seed++) {
+      const q = generate("add", 2, seed);
+      const t = DOCUMENT_TEMPLATES.findIndex((f) => f(q.prompt, q.solution) === pretrainDocument(q));
+      used.set(String(t), (used.get(String(t)) ?? 0) + 1);
+    }
+    expect([...used.keys()].sort()).toEqual(DOCUMENT_TEMPLATES.map((_, i) => String(i)));
+    for (const n of used.values()) expect(n).toBeGreaterThan(60);
+    expect(documentPrompt(p)).toBe(`Problem: ${p.prompt}\nSolution:\n`);
     expect(sftConversation(p).messages.at(-1)).toEqual({ role: "assistant", content: p.solution });
     expect(calculatorConversation(p)).toBeNull();
     const calc = calculatorConversation(generate("expression", 4, 2))!;

@@ -94,7 +94,7 @@ describe("training", () => {
 
   it("an RL stage from a checkpoint is resumable after a stop, to the same curve", async () => {
     const [, sft] = await train(config(path.join(root, "d")), quiet);
-    const rl = (runs: string): TrainConfigInput => ({
+    const rl = (runs: string, rollouts: "inline" | "worker" = "inline"): TrainConfigInput => ({
       name: "tiny-rl",
       seed: 5,
       backend: "wasm",
@@ -112,6 +112,7 @@ describe("training", () => {
           evalEvery: 2,
           checkpointEvery: 100,
           data: { families: ["add"], difficulties: [1] },
+          rollouts,
         },
       ],
     });
@@ -131,6 +132,16 @@ describe("training", () => {
         .read("samples")
         .records.some((s) => s.split === "rollout"),
     ).toBe(true);
+
+    // with rollouts one update ahead in a worker, a resumed run matches up to the stop and then
+    // finishes; its first step after the stop samples with the newest weights instead of the
+    // previous ones, so it need not match from there on
+    const [wholeAhead] = await train(rl(path.join(root, "g"), "worker"), quiet);
+    const [partialAhead] = await train(rl(path.join(root, "h"), "worker"), { ...quiet, stopAfter: 2 });
+    const [resumedAhead] = await resumeTraining(partialAhead!.runDir, quiet);
+    expect(rewards(resumedAhead!.runDir).slice(0, 2)).toEqual(rewards(wholeAhead!.runDir).slice(0, 2));
+    expect(rewards(resumedAhead!.runDir).map(([step]) => step)).toEqual([1, 2, 3, 4]);
+    expect(openRun(resumedAhead!.runDir).info()).toMatchObject({ kind: "rl", status: "finished" });
   });
 
   it("a SIGTERM stops a training process within its current step, leaving a failed, resumable run", async () => {
