@@ -32,6 +32,19 @@ describe("tokenizer", () => {
     expect(tok.encode(" 12345").map((id) => tok.decode([id]))).toEqual([" ", "1", "2", "3", "4", "5"]);
     const [one] = tok.encode("1");
     expect(tok.encode("What is 147 + 291?").filter((id) => id === one)).toHaveLength(2);
+    // the space before a digit goes with the token in front ("= ", " write "), never alone
+    const eq = trainTokenizer(
+      Array.from({ length: 20 }, (_, i) => `x = ${i}, write ${i}`),
+      280,
+    );
+    expect(eq.encode("y = 7, write 8").map((id) => eq.decode([id]))).toEqual([
+      "y",
+      " = ",
+      "7",
+      ",",
+      " write ",
+      "8",
+    ]);
     expect(
       trainTokenizer(
         Array.from({ length: 50 }, (_, i) => corpus[i % 2]!),
