@@ -13,7 +13,7 @@ export interface Rows {
   targets: Int32Array;
   /** 1 where the target counts toward the loss. */
   weights: Float32Array;
-  /** Conversations cut short to fit a row (SFT). */
+  /** Documents or conversations cut short to fit a row. */
   truncated: number;
 }
 

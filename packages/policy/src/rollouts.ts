@@ -72,9 +72,10 @@ export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): R
   worker.on("exit", (code) => failAll(new Error(`rollout worker exited (code ${code})`)));
   return {
     sync() {
-      // dataSync, not data(): the snapshot must be taken before the caller's next update can run
+      // dataSync, not data(): the snapshot must be taken before the caller's next update can run;
+      // copied, since the buffers are transferred and may be views of the backend's memory
       const names = [...model.params.keys()];
-      const arrays = names.map((n) => Float32Array.from(model.params.get(n)!.dataSync() as Float32Array));
+      const arrays = names.map((n) => new Float32Array(model.params.get(n)!.dataSync() as Float32Array));
       worker.postMessage(
         { type: "weights", names, arrays } satisfies WorkerRequest,
         arrays.map((a) => a.buffer),

@@ -212,6 +212,7 @@ export async function greedyAccuracy(
   { system = false, batchSize = 64, maxTokens = 160, format = "chat" as "chat" | "document" } = {},
 ): Promise<AccuracyResult> {
   const samples: AccuracyResult["samples"] = [];
+  const stop = format === "document" ? ["</answer>"] : [];
   for (let i = 0; i < problems.length; i += batchSize) {
     const batch = problems.slice(i, i + batchSize);
     const prompts = batch.map((p) => {
@@ -219,7 +220,6 @@ export async function greedyAccuracy(
       const messages = sftConversation(p, { system }).messages.slice(0, -1);
       return renderChat(tok, messages, { generation: true }).ids;
     });
-    const stop = format === "document" ? ["</answer>"] : [];
     const completions = await sample(model, tok, prompts, { temperature: 0, maxTokens, stop });
     for (const [j, c] of completions.entries()) {
       const text = format === "document" && c.finishReason === "stop" ? `${c.text}</answer>` : c.text;
@@ -256,7 +256,7 @@ async function trainStage(
   const T = model.config.contextLength;
   const data = buildStageData(tok, stage, T, state.seed);
   log(
-    `${stage.stage}: ${data.train.count} training rows of ${T} tokens, ${data.heldOut.count} held-out rows${data.train.truncated ? `, ${data.train.truncated} conversations truncated` : ""}`,
+    `${stage.stage}: ${data.train.count} training rows of ${T} tokens, ${data.heldOut.count} held-out rows${data.train.truncated ? `, ${data.train.truncated} ${stage.stage === "pretrain" ? "documents" : "conversations"} cut to fit` : ""}`,
   );
   run.event("data", `${data.train.count} training rows, ${data.heldOut.count} held-out rows`, {
     data: { trainRows: data.train.count, heldOutRows: data.heldOut.count, truncated: data.train.truncated },
