@@ -5,5 +5,6 @@ export default defineConfig({
     // tfjs keeps one active backend per process: give each test file its own.
     pool: "forks",
     testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
