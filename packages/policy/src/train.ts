@@ -33,20 +33,49 @@ import { RlStageConfig, trainRl } from "./rl.js";
 import { sample } from "./sample.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
 
-export const DataConfig = z.object({
-  families: z.array(z.string().min(1)).min(1),
-  difficulties: z.array(z.number().int().min(1)).min(1),
-  /** Training problems per family and difficulty (train split). */
-  perCell: z.number().int().min(1),
-  /** Held-out problems per family and difficulty (test split), for loss and accuracy. */
-  evalPerCell: z.number().int().min(1).default(40),
-  /** Difficulties for held-out accuracy; defaults to the training ones. */
-  evalDifficulties: z.array(z.number().int().min(1)).optional(),
-  /** Include the system prompt in chats. Tiny models learn faster without it. */
-  system: z.boolean().default(false),
-  /** Add chats that use the calculator tool (SFT). */
-  calculator: z.boolean().default(false),
-});
+const LevelList = z.array(z.number().int().min(1)).min(1);
+
+/**
+ * Difficulty levels: one list for every family, or a list per family (e.g. SFT on 3-digit
+ * addition but only 2-digit subtraction, to measure RL on 3-digit subtraction afterwards).
+ */
+export const Levels = z.union([LevelList, z.record(z.string().min(1), LevelList)]);
+export type Levels = z.infer<typeof Levels>;
+
+/** The levels of `family`: all of a shared list, its own list, or none if a per-family map leaves it out. */
+export function levelsOf(levels: Levels, family: string): number[] {
+  return Array.isArray(levels) ? levels : (levels[family] ?? []);
+}
+
+export const DataConfig = z
+  .object({
+    families: z.array(z.string().min(1)).min(1),
+    difficulties: Levels,
+    /** Training problems per family and difficulty (train split). */
+    perCell: z.number().int().min(1),
+    /** Held-out problems per family and difficulty (test split), for loss and accuracy. */
+    evalPerCell: z.number().int().min(1).default(40),
+    /** Difficulties for held-out loss and accuracy; defaults to the training ones. */
+    evalDifficulties: Levels.optional(),
+    /** Include the system prompt in chats. Tiny models learn faster without it. */
+    system: z.boolean().default(false),
+    /** Add chats that use the calculator tool (SFT). */
+    calculator: z.boolean().default(false),
+  })
+  .superRefine((d, ctx) => {
+    for (const field of ["difficulties", "evalDifficulties"] as const) {
+      const levels = d[field];
+      if (levels === undefined || Array.isArray(levels)) continue;
+      for (const family of Object.keys(levels))
+        if (!d.families.includes(family))
+          ctx.addIssue({ code: "custom", path: [field, family], message: `"${family}" is not in families` });
+    }
+    const train = d.difficulties;
+    if (!Array.isArray(train))
+      for (const family of d.families)
+        if (!train[family])
+          ctx.addIssue({ code: "custom", path: ["difficulties", family], message: "no levels given" });
+  });
 export type DataConfig = z.infer<typeof DataConfig>;
 
 export const SupervisedStageConfig = z.object({
@@ -132,17 +161,38 @@ interface StageData {
   accuracyProblems: Problem[];
 }
 
-function stageTexts(stage: SupervisedStageConfig, split: "train" | "test", seed: number) {
-  const d = stage.data;
-  const problems = buildSplit({
-    families: d.families,
-    difficulties: split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties),
-    perCell: split === "train" ? d.perCell : d.evalPerCell,
-    split,
-    // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
-    seed: split === "test" ? 0 : seed,
-  });
-  return problems;
+/** A stage's problems: every family at its levels, `perCell` (train) or `evalPerCell` (test) of each. */
+export function stageProblems(d: DataConfig, split: "train" | "test", seed: number): Problem[] {
+  const levels = split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties);
+  // each family and level is its own seeded cell, so splitting the call changes no problem
+  return d.families.flatMap((family) =>
+    buildSplit({
+      families: [family],
+      difficulties: levelsOf(levels, family),
+      perCell: split === "train" ? d.perCell : d.evalPerCell,
+      split,
+      // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
+      seed: split === "test" ? 0 : seed,
+    }),
+  );
+}
+
+/**
+ * The first `n` problems taking each family and level in turn: held-out problems come grouped
+ * by cell, and a plain prefix would measure accuracy on the first family alone.
+ */
+export function interleaveCells(problems: readonly Problem[], n: number): Problem[] {
+  const cells = new Map<string, Problem[]>();
+  for (const p of problems) {
+    const key = `${p.family}/${p.difficulty}`;
+    const cell = cells.get(key);
+    if (cell) cell.push(p);
+    else cells.set(key, [p]);
+  }
+  const out: Problem[] = [];
+  for (let i = 0; out.length < Math.min(n, problems.length); i++)
+    for (const cell of cells.values()) if (i < cell.length && out.length < n) out.push(cell[i]!);
+  return out;
 }
 
 function conversationsOf(problems: Problem[], d: DataConfig) {
@@ -156,8 +206,8 @@ function conversationsOf(problems: Problem[], d: DataConfig) {
 }
 
 function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number, seed: number): StageData {
-  const train = stageTexts(stage, "train", seed);
-  const test = stageTexts(stage, "test", seed);
+  const train = stageProblems(stage.data, "train", seed);
+  const test = stageProblems(stage.data, "test", seed);
   const rowsOf = (problems: Problem[]) =>
     stage.stage === "pretrain"
       ? pretrainRows(tok, problems.map(pretrainDocument), T)
@@ -165,7 +215,7 @@ function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number,
   return {
     train: rowsOf(train),
     heldOut: rowsOf(test),
-    accuracyProblems: test.slice(0, stage.accuracyProblems),
+    accuracyProblems: interleaveCells(test, stage.accuracyProblems),
   };
 }
 
@@ -469,7 +519,7 @@ async function runPipeline(
       throw new Error(
         "the RL stage needs a trained policy: set 'init' to a checkpoint, or put pretrain and sft stages before it",
       );
-    const corpus = stageTexts(first, "train", config.seed).map(pretrainDocument);
+    const corpus = stageProblems(first.data, "train", config.seed).map(pretrainDocument);
     tok =
       config.tokenizer.kind === "bytes"
         ? byteTokenizer()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { batchAt, pretrainRows, sftRows } from "../src/data.js";
 import { byteTokenizer } from "../src/tokenizer.js";
+import { DataConfig, interleaveCells, stageProblems } from "../src/train.js";
 
 const tok = byteTokenizer();
 const bos = tok.special["<|bos|>"];
@@ -69,5 +70,58 @@ describe("training rows", () => {
     const r = pretrainRows(tok, docs, 48);
     expect(batchAt(r, 3, 4, 7).inputs).toEqual(batchAt(r, 3, 4, 7).inputs);
     expect(batchAt(r, 3, 4, 7).inputs).not.toEqual(batchAt(r, 3, 4, 8).inputs);
+  });
+});
+
+describe("stage data levels", () => {
+  const base = { families: ["add", "sub"], perCell: 5, evalPerCell: 3 };
+  const cells = (ps: { family: string; difficulty: number }[]) => [
+    ...new Set(ps.map((p) => `${p.family}/${p.difficulty}`)),
+  ];
+
+  it("takes one level list for every family, or a list per family, with the same problems per cell", () => {
+    const shared = stageProblems(DataConfig.parse({ ...base, difficulties: [1, 2] }), "train", 4);
+    expect(cells(shared)).toEqual(["add/1", "add/2", "sub/1", "sub/2"]);
+    const own = stageProblems(
+      DataConfig.parse({ ...base, difficulties: { add: [1, 3], sub: [2] }, evalDifficulties: { sub: [3] } }),
+      "train",
+      4,
+    );
+    expect(cells(own)).toEqual(["add/1", "add/3", "sub/2"]);
+    expect(own.filter((p) => p.family === "sub")).toEqual(
+      shared.filter((p) => p.family === "sub" && p.difficulty === 2),
+    );
+    const heldOut = stageProblems(
+      DataConfig.parse({ ...base, difficulties: { add: [1], sub: [1] }, evalDifficulties: { sub: [3] } }),
+      "test",
+      4,
+    );
+    expect(cells(heldOut)).toEqual(["sub/3"]);
+    expect(heldOut).toHaveLength(3);
+  });
+
+  it("measures accuracy on every cell in turn, not on the first family's prefix", () => {
+    const test = stageProblems(DataConfig.parse({ ...base, difficulties: [1, 2] }), "test", 0);
+    expect(interleaveCells(test, 6).map((p) => `${p.family}/${p.difficulty}`)).toEqual([
+      "add/1",
+      "add/2",
+      "sub/1",
+      "sub/2",
+      "add/1",
+      "add/2",
+    ]);
+    expect(new Set(interleaveCells(test, 100))).toEqual(new Set(test));
+  });
+
+  it("rejects per-family levels that name a family not trained on, or leave one out, naming the field", () => {
+    const issue = (data: object) => {
+      const r = DataConfig.safeParse(data);
+      expect(r.success).toBe(false);
+      return `${r.error!.issues[0]!.path.join(".")}: ${r.error!.issues[0]!.message}`;
+    };
+    expect(issue({ ...base, difficulties: [1], evalDifficulties: { mul: [2] } })).toBe(
+      'evalDifficulties.mul: "mul" is not in families',
+    );
+    expect(issue({ ...base, difficulties: { add: [1] } })).toBe("difficulties.sub: no levels given");
   });
 });
