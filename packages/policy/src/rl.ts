@@ -32,7 +32,7 @@ import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
-import { inlineSampler, workerSampler } from "./rollouts.js";
+import { inlineSampler, workerBackend, workerSampler } from "./rollouts.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const RewardSpec = z.discriminatedUnion("name", [
@@ -75,9 +75,10 @@ export const RlStageConfig = z.object({
   /**
    * inline: sample rollouts with the training model, on-policy. worker (CPU backends): sample the
    * next step's rollouts in a worker thread on another core while this step updates; they are then
-   * one update stale, which the clipped ratio to the sampling policy accounts for.
+   * one update stale, which the clipped ratio to the sampling policy accounts for. auto: worker on
+   * the CPU backends, inline on a GPU, so one config runs on either.
    */
-  rollouts: z.enum(["inline", "worker"]).default("inline"),
+  rollouts: z.enum(["inline", "worker", "auto"]).default("inline"),
   rewards: z
     .array(RewardSpec)
     .min(1)
@@ -347,7 +348,7 @@ export async function trainRl(
   };
   type Collected = Awaited<ReturnType<typeof collect>>;
 
-  const overlap = stage.rollouts === "worker";
+  const overlap = stage.rollouts === "worker" || (stage.rollouts === "auto" && workerBackend(backend.name));
   const sampler = overlap ? workerSampler(backend, model, tok) : inlineSampler(model, tok);
   /** The next step's rollouts, being sampled in the worker while this step updates. */
   let ahead: Promise<Collected> | null = null;

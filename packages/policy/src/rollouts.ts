@@ -41,9 +41,12 @@ function workerBootstrap(entry: URL): string {
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
-/** A rollout worker for the CPU backends (on a GPU, rollouts and updates share the one device anyway). */
+/** Backends a rollout worker runs on: the CPU ones (on a GPU, rollouts and updates share the one device anyway). */
+export const workerBackend = (name: string) => name === "wasm" || name === "cpu";
+
+/** A rollout worker for the CPU backends. */
 export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): RolloutSampler {
-  if (backend.name !== "wasm" && backend.name !== "cpu")
+  if (!workerBackend(backend.name))
     throw new Error(
       `rollouts: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there`,
     );
