@@ -66,6 +66,8 @@ export const DataConfig = z
     for (const field of ["difficulties", "evalDifficulties"] as const) {
       const levels = d[field];
       if (levels === undefined || Array.isArray(levels)) continue;
+      if (Object.keys(levels).length === 0)
+        ctx.addIssue({ code: "custom", path: [field], message: "give levels for at least one family" });
       for (const family of Object.keys(levels))
         if (!d.families.includes(family))
           ctx.addIssue({ code: "custom", path: [field, family], message: `"${family}" is not in families` });

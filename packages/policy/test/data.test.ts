@@ -123,5 +123,8 @@ describe("stage data levels", () => {
       'evalDifficulties.mul: "mul" is not in families',
     );
     expect(issue({ ...base, difficulties: { add: [1] } })).toBe("difficulties.sub: no levels given");
+    expect(issue({ ...base, difficulties: [1], evalDifficulties: {} })).toBe(
+      "evalDifficulties: give levels for at least one family",
+    );
   });
 });
