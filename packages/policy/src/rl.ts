@@ -4,7 +4,6 @@
 // frozen reference, optional entropy bonus). DAPO's dynamic sampling, overlong shaping and
 // truncation masking are options.
 import {
-  buildSplit,
   CurriculumState,
   correctness,
   countdownPartial,
@@ -30,6 +29,7 @@ import type { Backend } from "./backend.js";
 import { renderChat } from "./chat.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { yieldToEventLoop } from "./event-loop.js";
+import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt } from "./levels.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
 import { inlineSampler, workerBackend, workerSampler } from "./rollouts.js";
@@ -86,16 +86,21 @@ export const RlStageConfig = z.object({
       { name: "correct", weight: 1 },
       { name: "format", weight: 0.1 },
     ]),
-  data: z.object({
-    families: z.array(z.string().min(1)).min(1),
-    difficulties: z.array(z.number().int().min(1)).min(1),
-    /** Held-out accuracy is measured on these (e.g. a harder level than SFT saw). */
-    evalDifficulties: z.array(z.number().int().min(1)).optional(),
-    evalPerCell: z.number().int().min(1).default(100),
-    system: z.boolean().default(false),
-    /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
-    curriculum: z.object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) }).optional(),
-  }),
+  data: z
+    .object({
+      families: z.array(z.string().min(1)).min(1),
+      /** One list for every family, or one per family: `{"add": [1, 2], "sub": [1]}`. */
+      difficulties: Levels,
+      /** Held-out accuracy is measured on these (e.g. a harder level than SFT saw). */
+      evalDifficulties: Levels.optional(),
+      evalPerCell: z.number().int().min(1).default(100),
+      system: z.boolean().default(false),
+      /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
+      curriculum: z
+        .object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) })
+        .optional(),
+    })
+    .superRefine(checkLevels),
   optimizer: OptimizerConfig.default(
     OptimizerConfig.parse({ lr: 1e-4, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 }),
   ),
@@ -204,7 +209,7 @@ function problemSource(stage: RlStageConfig, seed: number, saved: Record<string,
     const curriculum = createCurriculum(
       {
         families: d.families,
-        start: Math.min(...d.difficulties),
+        start: lowestLevel(d.difficulties),
         threshold: d.curriculum.threshold,
         window: d.curriculum.window,
         seed,
@@ -223,7 +228,7 @@ function problemSource(stage: RlStageConfig, seed: number, saved: Record<string,
       for (;;) {
         const rng = createRng("rl-prompts", seed, drawn++);
         const family = rng.pick(d.families);
-        const levels = d.difficulties.filter((x) => x <= getFamily(family).levels.length);
+        const levels = levelsOf(d.difficulties, family).filter((x) => x <= getFamily(family).levels.length);
         const p = generate(family, rng.pick(levels), rng.int(0, 2 ** 31 - 1));
         if (splitOf(p.prompt) === "train") return p;
       }
@@ -264,13 +269,16 @@ export async function trainRl(
   const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
   const source = problemSource(stage, state.seed, state.extra);
   const reference = stage.klCoef > 0 ? cloneModel(model) : null;
-  const evalProblems = buildSplit({
-    families: stage.data.families,
-    difficulties: stage.data.evalDifficulties ?? stage.data.difficulties,
-    perCell: stage.data.evalPerCell,
-    split: "test",
-    seed: 0,
-  }).slice(0, stage.accuracyProblems);
+  const evalProblems = interleaveCells(
+    problemsAt({
+      families: stage.data.families,
+      levels: stage.data.evalDifficulties ?? stage.data.difficulties,
+      perCell: stage.data.evalPerCell,
+      split: "test",
+      seed: 0,
+    }),
+    stage.accuracyProblems,
+  );
   const vars = [...model.params.values()];
   const names = [...model.params.keys()];
   const promptOf = (p: Problem) =>

@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  buildSplit,
   calculatorConversation,
   documentPrompt,
   type Problem,
@@ -20,6 +19,7 @@ import { renderChat } from "./chat.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
+import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
 import {
   type AdamW,
@@ -32,20 +32,6 @@ import {
 import { RlStageConfig, trainRl } from "./rl.js";
 import { sample } from "./sample.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
-
-const LevelList = z.array(z.number().int().min(1)).min(1);
-
-/**
- * Difficulty levels: one list for every family, or a list per family (e.g. SFT on 3-digit
- * addition but only 2-digit subtraction, to measure RL on 3-digit subtraction afterwards).
- */
-export const Levels = z.union([LevelList, z.record(z.string().min(1), LevelList)]);
-export type Levels = z.infer<typeof Levels>;
-
-/** The levels of `family`: all of a shared list, its own list, or none if a per-family map leaves it out. */
-export function levelsOf(levels: Levels, family: string): number[] {
-  return Array.isArray(levels) ? levels : (levels[family] ?? []);
-}
 
 export const DataConfig = z
   .object({
@@ -62,22 +48,7 @@ export const DataConfig = z
     /** Add chats that use the calculator tool (SFT). */
     calculator: z.boolean().default(false),
   })
-  .superRefine((d, ctx) => {
-    for (const field of ["difficulties", "evalDifficulties"] as const) {
-      const levels = d[field];
-      if (levels === undefined || Array.isArray(levels)) continue;
-      if (Object.keys(levels).length === 0)
-        ctx.addIssue({ code: "custom", path: [field], message: "give levels for at least one family" });
-      for (const family of Object.keys(levels))
-        if (!d.families.includes(family))
-          ctx.addIssue({ code: "custom", path: [field, family], message: `"${family}" is not in families` });
-    }
-    const train = d.difficulties;
-    if (!Array.isArray(train))
-      for (const family of d.families)
-        if (!train[family])
-          ctx.addIssue({ code: "custom", path: ["difficulties", family], message: "no levels given" });
-  });
+  .superRefine(checkLevels);
 export type DataConfig = z.infer<typeof DataConfig>;
 
 export const SupervisedStageConfig = z.object({
@@ -165,36 +136,14 @@ interface StageData {
 
 /** A stage's problems: every family at its levels, `perCell` (train) or `evalPerCell` (test) of each. */
 export function stageProblems(d: DataConfig, split: "train" | "test", seed: number): Problem[] {
-  const levels = split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties);
-  // each family and level is its own seeded cell, so splitting the call changes no problem
-  return d.families.flatMap((family) =>
-    buildSplit({
-      families: [family],
-      difficulties: levelsOf(levels, family),
-      perCell: split === "train" ? d.perCell : d.evalPerCell,
-      split,
-      // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
-      seed: split === "test" ? 0 : seed,
-    }),
-  );
-}
-
-/**
- * The first `n` problems taking each family and level in turn: held-out problems come grouped
- * by cell, and a plain prefix would measure accuracy on the first family alone.
- */
-export function interleaveCells(problems: readonly Problem[], n: number): Problem[] {
-  const cells = new Map<string, Problem[]>();
-  for (const p of problems) {
-    const key = `${p.family}/${p.difficulty}`;
-    const cell = cells.get(key);
-    if (cell) cell.push(p);
-    else cells.set(key, [p]);
-  }
-  const out: Problem[] = [];
-  for (let i = 0; out.length < Math.min(n, problems.length); i++)
-    for (const cell of cells.values()) if (i < cell.length && out.length < n) out.push(cell[i]!);
-  return out;
+  return problemsAt({
+    families: d.families,
+    levels: split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties),
+    perCell: split === "train" ? d.perCell : d.evalPerCell,
+    split,
+    // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
+    seed: split === "test" ? 0 : seed,
+  });
 }
 
 function conversationsOf(problems: Problem[], d: DataConfig) {

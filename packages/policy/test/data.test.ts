@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { batchAt, pretrainRows, sftRows } from "../src/data.js";
+import { interleaveCells } from "../src/levels.js";
 import { byteTokenizer } from "../src/tokenizer.js";
-import { DataConfig, interleaveCells, stageProblems } from "../src/train.js";
+import { DataConfig, stageProblems } from "../src/train.js";
 
 const tok = byteTokenizer();
 const bos = tok.special["<|bos|>"];

@@ -184,6 +184,54 @@ describe("RL stage", () => {
     );
   };
 
+  it("draws rollouts and held-out problems at each family's own levels", async () => {
+    const parse = (data: object) =>
+      TrainConfig.safeParse({
+        model: { dModel: 32, nLayers: 1, nHeads: 2 },
+        stages: [{ stage: "rl", steps: 2, data }],
+      });
+    const bad = parse({ families: ["add"], difficulties: [1], evalDifficulties: { sub: [3] } });
+    expect(bad.error!.issues[0]!.path.join(".")).toBe("stages.0.data.evalDifficulties.sub");
+
+    const tok = byteTokenizer();
+    const model = initModel(
+      tf,
+      { vocabSize: tok.vocabSize, dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
+      7,
+    );
+    const stage = RlStageConfig.parse({
+      stage: "rl",
+      steps: 2,
+      promptsPerStep: 8,
+      groupSize: 2,
+      maxTokens: 4,
+      accuracyProblems: 6,
+      samplesPerStep: 16,
+      checkpointEvery: 100,
+      data: {
+        families: ["add", "sub"],
+        difficulties: { add: [1], sub: [2] },
+        evalDifficulties: { add: [2], sub: [3] },
+      },
+    });
+    const run = createRun({ root, name: "rl-levels", kind: "rl" });
+    let heldOut: string[] = [];
+    const state = { stage: "rl", step: 0, totalSteps: 2, seed: 1, dataPosition: 0, tokensSeen: 0, extra: {} };
+    await trainRl(backend, model, tok, createAdamW(model), stage, state, run, {
+      log: () => {},
+      evaluate: async (_m, problems) => {
+        heldOut = problems.map((p) => `${p.family}/${p.difficulty}`);
+        return 0;
+      },
+    });
+    run.finish();
+    const drawn = openRun(run.dir)
+      .read("samples")
+      .records.map((r) => `${r.meta!.family}/${r.meta!.difficulty}`);
+    expect(new Set(drawn)).toEqual(new Set(["add/1", "sub/2"]));
+    expect(heldOut).toEqual(["add/2", "sub/3", "add/2", "sub/3", "add/2", "sub/3"]);
+  });
+
   it("raises mean reward over the starting policy in a handful of seeded steps", async () => {
     expectLearning(await rlCurve("inline"));
   });
