@@ -7,7 +7,7 @@ import { advantages } from "../src/advantage.js";
 import { loadBackend } from "../src/backend.js";
 import { initModel, policyTerms } from "../src/model.js";
 import { createAdamW } from "../src/optimizer.js";
-import { aggregationWeights, policyLoss, RlStageConfig, trainRl } from "../src/rl.js";
+import { aggregationWeights, policyLoss, type RlHooks, RlStageConfig, trainRl } from "../src/rl.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 import { TrainConfig } from "../src/train.js";
 
@@ -125,35 +125,16 @@ describe("RL stage", () => {
     expect(r.error!.issues[0]!.path.join(".")).toBe("stages.0.groupSize");
   });
 
-  /** A 14-step RL run on a tiny model from a fixed start; the reward mean per step. */
-  async function rlCurve(rollouts: "inline" | "worker"): Promise<number[]> {
+  /** Runs an RL stage on a tiny byte-level model from a fixed start; the run's directory. */
+  async function runTiny(name: string, stageInput: object, hooks: Partial<RlHooks> = {}): Promise<string> {
     const tok = byteTokenizer();
     const model = initModel(
       tf,
       { vocabSize: tok.vocabSize, dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
       7,
     );
-    const stage = RlStageConfig.parse({
-      stage: "rl",
-      steps: 14,
-      promptsPerStep: 4,
-      groupSize: 8,
-      maxTokens: 6,
-      maskTruncated: false, // every completion here runs to maxTokens
-      accuracyProblems: 0,
-      evalEvery: 100,
-      checkpointEvery: 100,
-      optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
-      data: { families: ["add"], difficulties: [1] },
-      rollouts,
-    });
-    const run = createRun({ root, name: `rl-learns-${rollouts}`, kind: "rl" });
-    // a dense reward the untrained model can find by chance: the share of digits it writes
-    const digits = {
-      name: "digits",
-      weight: 1,
-      fn: ({ completion }: { completion: string }) => (completion.match(/\d/g)?.length ?? 0) / 6,
-    };
+    const stage = RlStageConfig.parse({ stage: "rl", checkpointEvery: 100, ...stageInput });
+    const run = createRun({ root, name, kind: "rl" });
     const state = {
       stage: "rl",
       step: 0,
@@ -166,10 +147,37 @@ describe("RL stage", () => {
     await trainRl(backend, model, tok, createAdamW(model), stage, state, run, {
       log: () => {},
       evaluate: async () => 0,
-      rewards: [digits],
+      ...hooks,
     });
     run.finish();
-    const records = openRun(run.dir).read("metrics").records;
+    return run.dir;
+  }
+
+  /** A 14-step RL run on a tiny model from a fixed start; the reward mean per step. */
+  async function rlCurve(rollouts: "inline" | "worker"): Promise<number[]> {
+    // a dense reward the untrained model can find by chance: the share of digits it writes
+    const digits = {
+      name: "digits",
+      weight: 1,
+      fn: ({ completion }: { completion: string }) => (completion.match(/\d/g)?.length ?? 0) / 6,
+    };
+    const dir = await runTiny(
+      `rl-learns-${rollouts}`,
+      {
+        steps: 14,
+        promptsPerStep: 4,
+        groupSize: 8,
+        maxTokens: 6,
+        maskTruncated: false, // every completion here runs to maxTokens
+        accuracyProblems: 0,
+        evalEvery: 100,
+        optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
+        data: { families: ["add"], difficulties: [1] },
+        rollouts,
+      },
+      { rewards: [digits] },
+    );
+    const records = openRun(dir).read("metrics").records;
     expect(records.filter((r) => r.values["rl/rollout_wait_seconds"] !== undefined)).toHaveLength(14);
     return records
       .filter((r) => r.values["rl/reward_mean"] !== undefined)
@@ -193,39 +201,30 @@ describe("RL stage", () => {
     const bad = parse({ families: ["add"], difficulties: [1], evalDifficulties: { sub: [3] } });
     expect(bad.error!.issues[0]!.path.join(".")).toBe("stages.0.data.evalDifficulties.sub");
 
-    const tok = byteTokenizer();
-    const model = initModel(
-      tf,
-      { vocabSize: tok.vocabSize, dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
-      7,
-    );
-    const stage = RlStageConfig.parse({
-      stage: "rl",
-      steps: 2,
-      promptsPerStep: 8,
-      groupSize: 2,
-      maxTokens: 4,
-      accuracyProblems: 6,
-      samplesPerStep: 16,
-      checkpointEvery: 100,
-      data: {
-        families: ["add", "sub"],
-        difficulties: { add: [1], sub: [2] },
-        evalDifficulties: { add: [2], sub: [3] },
-      },
-    });
-    const run = createRun({ root, name: "rl-levels", kind: "rl" });
     let heldOut: string[] = [];
-    const state = { stage: "rl", step: 0, totalSteps: 2, seed: 1, dataPosition: 0, tokensSeen: 0, extra: {} };
-    await trainRl(backend, model, tok, createAdamW(model), stage, state, run, {
-      log: () => {},
-      evaluate: async (_m, problems) => {
-        heldOut = problems.map((p) => `${p.family}/${p.difficulty}`);
-        return 0;
+    const dir = await runTiny(
+      "rl-levels",
+      {
+        steps: 2,
+        promptsPerStep: 8,
+        groupSize: 2,
+        maxTokens: 4,
+        accuracyProblems: 6,
+        samplesPerStep: 16,
+        data: {
+          families: ["add", "sub"],
+          difficulties: { add: [1], sub: [2] },
+          evalDifficulties: { add: [2], sub: [3] },
+        },
       },
-    });
-    run.finish();
-    const drawn = openRun(run.dir)
+      {
+        evaluate: async (_m, problems) => {
+          heldOut = problems.map((p) => `${p.family}/${p.difficulty}`);
+          return 0;
+        },
+      },
+    );
+    const drawn = openRun(dir)
       .read("samples")
       .records.map((r) => `${r.meta!.family}/${r.meta!.difficulty}`);
     expect(new Set(drawn)).toEqual(new Set(["add/1", "sub/2"]));
