@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On a GPU host, from the project root, after `node scripts/gpu-bundle.mjs` here and a copy there:
-# the policy benchmark on WebGPU beside the PyTorch reference, then the addition config on WebGPU.
+# the policy benchmark on WebGPU beside the PyTorch reference, then the addition config on WebGPU,
+# then experiment (b)'s three stages, shortened, to time pretraining, SFT and RL steps there.
 #   bash scripts/gpu-check.sh [OUT_DIR]
 set -uo pipefail
 out=${1:-gpu-check}
@@ -20,3 +21,13 @@ python3 "$ref" 512 8 256 32 cuda fast 2>&1 | grep TORCH | tee -a "$out/torch.txt
 echo "== addition on webgpu"
 ( time node packages/cli/bin/reasonlab.mjs train --config configs/addition.json --backend webgpu --runs "$out/runs" ) 2>&1 \
   | grep -v "^Warning" | tee "$out/addition-webgpu.txt"
+echo "== experiment (b) on webgpu, each stage shortened: step times, not accuracy"
+node -e '
+const fs = require("node:fs");
+const c = JSON.parse(fs.readFileSync("configs/arithmetic-rl.json", "utf8"));
+const steps = { pretrain: 100, sft: 20, rl: 10 };
+for (const s of c.stages) Object.assign(s, { steps: steps[s.stage], evalEvery: steps[s.stage], checkpointEvery: steps[s.stage] });
+fs.writeFileSync(process.argv[1], JSON.stringify(c, null, 2));
+' "$out/arithmetic-rl-short.json"
+( time node packages/cli/bin/reasonlab.mjs train --config "$out/arithmetic-rl-short.json" --backend webgpu --runs "$out/runs" ) 2>&1 \
+  | grep -v "^Warning" | tee "$out/arithmetic-rl-webgpu.txt"
