@@ -48,7 +48,7 @@ export const workerBackend = (name: string) => name === "wasm" || name === "cpu"
 export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): RolloutSampler {
   if (!workerBackend(backend.name))
     throw new Error(
-      `rollouts: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there`,
+      `rollouts: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there, or "auto" for one config that runs on both`,
     );
   const worker = new Worker(workerBootstrap(new URL("./rollout-worker.ts", import.meta.url)), {
     eval: true,
