@@ -23,7 +23,9 @@ const dashboard = defineCommand({
     args: z.array(z.string()).max(0),
   }),
   async run({ runs, port, host }) {
+    const { ensureWebApp } = await import("./build.js");
     const { startDashboard } = await import("./server.js");
+    await ensureWebApp();
     const { url } = await startDashboard({ runsRoot: runs, port, host });
     console.log(`dashboard on ${url} (runs from ${runs}); Ctrl-C stops it`);
     await new Promise(() => {});

@@ -4,12 +4,12 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { resolveInside } from "@reasonlab/runs";
 import { HttpError, readBody, routes } from "./api.js";
+import { WEB_DIST } from "./build.js";
 import { createStore, NAME } from "./store.js";
 
-export const WEB_DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "web");
+export { WEB_DIST };
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -79,7 +79,9 @@ export function dashboardHandler({ runsRoot, webDist = WEB_DIST }: DashboardOpti
       if (!fs.existsSync(webDist))
         return res
           .writeHead(503, { "content-type": "text/plain" })
-          .end("The dashboard's web app is not built: run `npm run build -w @reasonlab/dashboard`.");
+          .end(
+            "The dashboard's web app is not built: `reasonlab dashboard` builds it, or run `npm run build -w @reasonlab/dashboard`.",
+          );
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new HttpError(404, "not found");
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
       fs.createReadStream(file).pipe(res);
