@@ -16,6 +16,7 @@ import {
   overlong,
   type Problem,
   type RewardFn,
+  STRICT,
   scoreCompletion,
   sftConversation,
   splitOf,
@@ -79,6 +80,13 @@ export const RlStageConfig = z.object({
    * the CPU backends, inline on a GPU, so one config runs on either.
    */
   rollouts: z.enum(["inline", "worker", "auto"]).default("inline"),
+  /**
+   * Where the verifier looks for a rollout's answer. tag: only inside <answer></answer>, for a
+   * policy that SFT taught the tag; otherwise a rollout that mentions the right number in its
+   * working ("the largest is 8.87") and ends in garbage is paid as correct, and RL learns the
+   * garbage (seen on decimal-compare). any: every format env-math's extractor knows.
+   */
+  answerFormat: z.enum(["tag", "any"]).default("any"),
   rewards: z
     .array(RewardSpec)
     .min(1)
@@ -125,6 +133,21 @@ const REWARD_FNS: Record<RewardSpec["name"], (spec: RewardSpec) => RewardFn> = {
 
 export function rewardsOf(specs: readonly RewardSpec[]): WeightedReward[] {
   return specs.map((s) => ({ name: s.name, fn: REWARD_FNS[s.name](s), weight: s.weight }));
+}
+
+/** A rollout's rewards, with its answer read where the stage's `answerFormat` says. */
+export function scoreRollout(
+  stage: Pick<RlStageConfig, "answerFormat">,
+  rewards: readonly WeightedReward[],
+  problem: Problem,
+  completion: string,
+  length: number,
+) {
+  return scoreCompletion(
+    rewards,
+    { problem, completion, length },
+    stage.answerFormat === "tag" ? STRICT : {},
+  );
 }
 
 /** One scored completion, ready to train on. */
@@ -327,11 +350,7 @@ export async function trainRl(
       });
       for (const [i, problem] of problems.entries()) {
         const group = completions.slice(i * stage.groupSize, (i + 1) * stage.groupSize).map((c): Rollout => {
-          const score = scoreCompletion(rewards, {
-            problem,
-            completion: c.text,
-            length: c.tokens.length,
-          });
+          const score = scoreRollout(stage, rewards, problem, c.text, c.tokens.length);
           sampledTokens += c.tokens.length;
           return {
             problem,

@@ -1,13 +1,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { generate } from "@reasonlab/env-math";
 import { createRun, openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
 import { advantages } from "../src/advantage.js";
 import { loadBackend } from "../src/backend.js";
 import { initModel, policyTerms } from "../src/model.js";
 import { createAdamW } from "../src/optimizer.js";
-import { aggregationWeights, policyLoss, type RlHooks, RlStageConfig, trainRl } from "../src/rl.js";
+import {
+  aggregationWeights,
+  policyLoss,
+  type RlHooks,
+  RlStageConfig,
+  rewardsOf,
+  scoreRollout,
+  trainRl,
+} from "../src/rl.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 import { TrainConfig } from "../src/train.js";
 
@@ -76,6 +85,19 @@ describe("loss aggregation, by hand", () => {
       [1 / 4, 1 / 4, 0],
       [1 / 2, 0, 0],
     ]);
+  });
+});
+
+describe("rollout scoring", () => {
+  it('answerFormat "tag" pays only an answer inside <answer></answer>, not a number the working mentions', () => {
+    const problem = generate("add", 1, 3);
+    const rewards = rewardsOf([{ name: "correct", weight: 1 }]);
+    // the right sum in the working, then a broken tag: what RL learned to write when it was paid
+    const garbled = `${problem.prompt.replace(/^What is |\?$/g, "")} = ${problem.answer}\n<answer>Step answer>`;
+    expect(scoreRollout({ answerFormat: "any" }, rewards, problem, garbled, 9).reward).toBe(1);
+    expect(scoreRollout({ answerFormat: "tag" }, rewards, problem, garbled, 9).reward).toBe(0);
+    const tagged = `<answer>${problem.answer}</answer>`;
+    expect(scoreRollout({ answerFormat: "tag" }, rewards, problem, tagged, 4).reward).toBe(1);
   });
 });
 
