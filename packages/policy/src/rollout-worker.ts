@@ -1,9 +1,9 @@
-// The body of a rollout worker thread (see rollouts.ts): its own tfjs backend and a copy of the
-// policy's weights, sampling on request. Messages are handled strictly in order, so weights sent
-// before a request are the weights that request samples with.
+// The body of a helper worker thread (see rollouts.ts): its own tfjs backend and a copy of the
+// policy's weights, sampling rollouts or computing a batch's gradients on request. Messages are
+// handled strictly in order, so weights sent before a request are the weights it uses.
 import { parentPort, workerData } from "node:worker_threads";
 import { type BackendName, loadBackend } from "./backend.js";
-import { initModel, type Model, type ModelConfig } from "./model.js";
+import { initModel, lossOf, type Model, type ModelConfig } from "./model.js";
 import type { WorkerReply, WorkerRequest } from "./rollouts.js";
 import { sample } from "./sample.js";
 import { createTokenizer, type Tokenizer, type TokenizerData } from "./tokenizer.js";
@@ -32,6 +32,31 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply | null> {
     }
     return null;
   }
+  if (msg.type === "grads") {
+    const { tf } = model;
+    const { B, T, inputs, targets, weights } = msg.batch;
+    const names = [...model.params.keys()];
+    const vars = names.map((n) => model.params.get(n)!);
+    const { value, grads } = tf.tidy(() =>
+      tf.variableGrads(
+        () =>
+          lossOf(
+            model,
+            tf.tensor2d(inputs, [B, T], "int32"),
+            tf.tensor2d(targets, [B, T], "int32"),
+            tf.tensor2d(weights, [B, T]),
+          ),
+        vars,
+      ),
+    );
+    const loss = (await value.data())[0]!;
+    // copied: the buffers are transferred, and the backend's may be views of its own memory
+    const arrays = await Promise.all(
+      vars.map(async (v) => new Float32Array((await grads[v.name]!.data()) as Float32Array)),
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+    return { type: "grads", id: msg.id, loss, names, arrays };
+  }
   return { type: "completions", id: msg.id, completions: await sample(model, tok, msg.prompts, msg.options) };
 }
 
@@ -39,11 +64,15 @@ port.on("message", (msg: WorkerRequest) => {
   queue = queue.then(async () => {
     try {
       const reply = await handle(msg);
-      if (reply) port.postMessage(reply);
+      if (reply)
+        port.postMessage(
+          reply,
+          reply.type === "grads" ? reply.arrays.map((a) => a.buffer as ArrayBuffer) : [],
+        );
     } catch (error) {
       port.postMessage({
         type: "error",
-        id: msg.type === "sample" ? msg.id : null,
+        id: msg.type === "weights" ? null : msg.id,
         message: (error as Error).stack ?? String(error),
       } satisfies WorkerReply);
     }

@@ -5,6 +5,7 @@
 // the clipped importance ratio (current / sampling policy) accounts for.
 import { Worker } from "node:worker_threads";
 import type { Backend } from "./backend.js";
+import type { Batch } from "./data.js";
 import type { Model } from "./model.js";
 import { type Completion, type SampleOptionsInput, sample } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
@@ -27,10 +28,16 @@ export function inlineSampler(model: Model, tok: Tokenizer): RolloutSampler {
 
 export type WorkerRequest =
   | { type: "weights"; names: string[]; arrays: Float32Array[] }
-  | { type: "sample"; id: number; prompts: number[][]; options: SampleOptionsInput };
+  | { type: "sample"; id: number; prompts: number[][]; options: SampleOptionsInput }
+  | { type: "grads"; id: number; batch: Batch };
 export type WorkerReply =
   | { type: "completions"; id: number; completions: Completion[] }
+  | { type: "grads"; id: number; loss: number; names: string[]; arrays: Float32Array[] }
   | { type: "error"; id: number | null; message: string };
+type Answer = Exclude<WorkerReply, { type: "error" }>;
+type Ask =
+  | { type: "sample"; prompts: number[][]; options: SampleOptionsInput }
+  | { type: "grads"; batch: Batch };
 
 /**
  * tsx's loader for the worker's TypeScript: the ESM build of its register API, found from here so
@@ -41,20 +48,23 @@ function workerBootstrap(entry: URL): string {
   return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
 }
 
-/** Backends a rollout worker runs on: the CPU ones (on a GPU, rollouts and updates share the one device anyway). */
+/** Backends a helper worker runs on: the CPU ones (on a GPU, the work shares the one device anyway). */
 export const workerBackend = (name: string) => name === "wasm" || name === "cpu";
 
-/** A rollout worker for the CPU backends. */
-export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): RolloutSampler {
+/**
+ * A worker thread with its own tfjs backend and a copy of the model (rollout-worker.ts), which
+ * samples rollouts or computes gradients on request, strictly in the order asked.
+ */
+export function startWorker(backend: Backend, model: Model, tok: Tokenizer, what: string) {
   if (!workerBackend(backend.name))
     throw new Error(
-      `rollouts: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there, or "auto" for one config that runs on both`,
+      `${what}: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there, or "auto" for one config that runs on both`,
     );
   const worker = new Worker(workerBootstrap(new URL("./rollout-worker.ts", import.meta.url)), {
     eval: true,
     workerData: { backend: backend.name, config: model.config, tokenizer: tok.toJSON() },
   });
-  const pending = new Map<number, { resolve: (c: Completion[]) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failure: Error | null = null;
   const failAll = (error: Error) => {
@@ -64,16 +74,17 @@ export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): R
   };
   worker.on("message", (reply: WorkerReply) => {
     if (reply.type === "error" && reply.id === null)
-      return failAll(new Error(`rollout worker: ${reply.message}`));
+      return failAll(new Error(`${what} worker: ${reply.message}`));
     const p = pending.get(reply.id!);
     if (!p) return;
     pending.delete(reply.id!);
-    if (reply.type === "error") p.reject(new Error(`rollout worker: ${reply.message}`));
-    else p.resolve(reply.completions);
+    if (reply.type === "error") p.reject(new Error(`${what} worker: ${reply.message}`));
+    else p.resolve(reply);
   });
-  worker.on("error", (e) => failAll(new Error(`rollout worker crashed: ${e.message}`)));
-  worker.on("exit", (code) => failAll(new Error(`rollout worker exited (code ${code})`)));
+  worker.on("error", (e) => failAll(new Error(`${what} worker crashed: ${e.message}`)));
+  worker.on("exit", (code) => failAll(new Error(`${what} worker exited (code ${code})`)));
   return {
+    /** Sends the training model's weights as they are now: later requests use them. */
     sync() {
       // dataSync, not data(): the snapshot must be taken before the caller's next update can run;
       // copied, since the buffers are transferred and may be views of the backend's memory
@@ -84,22 +95,31 @@ export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): R
         arrays.map((a) => a.buffer),
       );
     },
-    sample(prompts, options) {
+    request(msg: Ask): Promise<Answer> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({
-          type: "sample",
-          id,
-          prompts: prompts.map((p) => [...p]),
-          options,
-        } satisfies WorkerRequest);
+        worker.postMessage({ ...msg, id } satisfies WorkerRequest);
       });
     },
     async close() {
-      failAll(new Error("rollout worker closed"));
+      failAll(new Error(`${what} worker closed`));
       await worker.terminate();
     },
+  };
+}
+
+/** A rollout worker for the CPU backends. */
+export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): RolloutSampler {
+  const worker = startWorker(backend, model, tok, "rollouts");
+  return {
+    sync: worker.sync,
+    async sample(prompts, options) {
+      const reply = await worker.request({ type: "sample", prompts: prompts.map((p) => [...p]), options });
+      if (reply.type !== "completions") throw new Error(`rollouts worker: answered ${reply.type}`);
+      return reply.completions;
+    },
+    close: worker.close,
   };
 }

@@ -70,6 +70,22 @@ describe("training", () => {
     expect(new Set(tensors).size).toBe(1);
   });
 
+  it('gradients: "worker" takes the same steps as one thread, with half of each batch on a second core', async () => {
+    const pretrain = config("")!.stages![0]! as Record<string, unknown>;
+    const run = async (dir: string, gradients: "inline" | "worker") =>
+      (
+        await train({ ...config(path.join(root, dir)), stages: [{ ...pretrain, gradients } as never] }, quiet)
+      )[0]!;
+    const inline = await run("g1", "inline");
+    const worker = await run("g2", "worker");
+    const [a, b] = [losses(inline.runDir), losses(worker.runDir)];
+    expect(b.map(([step]) => step)).toEqual(a.map(([step]) => step));
+    // the same updates up to float rounding (sums taken in another order), and not a copy
+    for (const [i, [, loss]] of a.entries()) expect(b[i]![1]).toBeCloseTo(loss as number, 4);
+    expect(a.at(-1)![1]).toBeLessThan(a[0]![1] as number);
+    expect(openRun(worker.runDir).info().status).toBe("finished");
+  });
+
   it("a run stopped mid-stage resumes to exactly the curve of an uninterrupted one", async () => {
     const [whole] = await train(
       { ...config(path.join(root, "b")), stages: [config("")!.stages![0]!] },
