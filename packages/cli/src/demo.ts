@@ -1,10 +1,11 @@
 // `reasonlab demo`: the main job on the embedded defaults (configs/demo.json), the story every LLM
-// goes through at toy scale: pretraining on 2-digit addition problems with worked solutions, SFT
-// on the same as chats, then RL with a verifiable reward, reporting held-out accuracy after each;
-// then it evaluates each stage's final checkpoint and lets the operator do one browser task, so
-// the dashboard has curves, eval results and an episode to replay.
+// goes through, at toy scale: pretraining on worked problems as documents, SFT on the same as
+// chats, then RL with a verifiable reward. It measures every stage on the same held-out questions
+// (the probe suite) with 95% intervals, prints SFT's and RL's answers to one of them, then lets the
+// operator do one browser task, so the dashboard has curves, eval results and an episode to replay.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Problem } from "@reasonlab/env-math";
 import { defaultRunsRoot, readJsonFile } from "@reasonlab/runs";
 import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
@@ -13,11 +14,15 @@ export const DEMO_CONFIG = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../../configs/demo.json",
 );
+/** The held-out questions every stage is measured on: an eval suite of the RL stage's task. */
+const PROBE_SUITE = "addition";
+/** SFT's and RL's answers to one probe question are printed: greedy, then this many samples. */
+const SHOWCASE_SAMPLES = 2;
 
 const demo = defineCommand({
   name: "demo",
-  summary: "pretrain, SFT, then RL a small transformer on 2-digit addition; report held-out accuracy",
-  description: `Runs ${path.relative(process.cwd(), DEMO_CONFIG) || DEMO_CONFIG} (about 10 minutes on 2 CPU cores), writing one run directory per stage.`,
+  summary: "pretrain, SFT, then RL a small transformer; report each stage on the same held-out questions",
+  description: `Runs ${path.relative(process.cwd(), DEMO_CONFIG) || DEMO_CONFIG} (under 10 minutes on 2 CPU cores), writing one run directory per stage, and ends with each stage's accuracy on ${PROBE_SUITE}'s held-out questions, with 95% intervals.`,
   options: {
     runs: { type: "string", value: "DIR", description: "folder holding runs", default: defaultRunsRoot() },
     backend: {
@@ -25,6 +30,11 @@ const demo = defineCommand({
       value: "NAME",
       description: "tensor backend: auto, wasm, cpu, webgpu, tensorflow",
       default: "auto",
+    },
+    seed: {
+      type: "string",
+      value: "N",
+      description: "seed of the whole pipeline (configs/demo.json's by default)",
     },
     quick: {
       type: "boolean",
@@ -34,80 +44,226 @@ const demo = defineCommand({
   schema: z.object({
     runs: z.string(),
     backend: z.enum(["auto", "wasm", "cpu", "webgpu", "tensorflow"]),
+    seed: z.coerce.number().int().min(0).optional(),
     quick: z.boolean().optional(),
     args: z.array(z.string()).max(0),
   }),
-  async run({ runs, backend, quick }) {
+  async run({ runs, backend, seed, quick }) {
     const { train, TrainConfig } = await import("@reasonlab/policy");
     const config = readJsonFile(TrainConfig, DEMO_CONFIG);
-    if (quick) {
-      config.model = { ...config.model!, dModel: 32, nLayers: 1, nHeads: 2 };
-      config.stages = config.stages.map((s) =>
-        s.stage === "rl"
-          ? { ...s, steps: 2, promptsPerStep: 2, groupSize: 2, accuracyProblems: 4 }
-          : {
-              ...s,
-              steps: 4,
-              batchSize: 4,
-              logEvery: 2,
-              evalEvery: 2,
-              accuracyEvery: 0,
-              accuracyProblems: s.stage === "sft" ? 4 : 0,
-              data: { ...s.data, perCell: 40, evalPerCell: 8 },
-            },
+    if (quick) shrink(config);
+    const started = performance.now();
+    let results: Awaited<ReturnType<typeof train>>;
+    try {
+      results = await train({
+        ...config,
+        name: "demo",
+        runs,
+        backend,
+        ...(seed !== undefined ? { seed } : {}),
+      });
+    } catch (e) {
+      throw new Error(
+        `the demo stopped: training failed (\`reasonlab runs list --root ${runs}\` shows which stage): ${(e as Error).message}`,
       );
     }
-    const started = performance.now();
-    const results = await train({ ...config, name: "demo", runs, backend });
-    const last = results.at(-1)!;
-    const minutes = (performance.now() - started) / 60_000;
-    console.log(`\ndone in ${minutes.toFixed(1)} minutes.`);
-    const pct = (x: number | null | undefined) => (x == null ? "-" : `${(x * 100).toFixed(1)}%`);
-    for (const r of results)
-      if (r.accuracy !== null)
-        console.log(
-          `${path.basename(r.runDir)}: held-out accuracy ${r.initialAccuracy != null ? `${pct(r.initialAccuracy)} -> ` : ""}${pct(r.accuracy)}`,
-        );
-    if (last.accuracy !== null) console.log(`held-out accuracy on 2-digit addition: ${pct(last.accuracy)}`);
-    await evaluateStages(
-      results.filter((r) => r.checkpoint).map((r) => r.runDir),
+    const [pretrain, sft, rl] = results;
+    if (!pretrain?.checkpoint || !sft?.checkpoint || !rl?.checkpoint)
+      throw new Error("the demo stopped: a stage ended without a checkpoint");
+    const probe = await probeStages(
+      { pretrain: pretrain.runDir, sft: sft.runDir, rl: rl.runDir },
       backend,
       quick,
     );
+    const { showcase } = probe;
     const episodeRun = await operatorEpisode(runs);
-    console.log(`runs: ${[...results.map((r) => r.runDir), ...(episodeRun ? [episodeRun] : [])].join(", ")}`);
+    const minutes = (performance.now() - started) / 60_000;
+
     console.log(
-      `next: npx reasonlab serve --checkpoint ${last.runDir}    or    npx reasonlab dashboard --runs ${runs}`,
+      `\ndone in ${minutes.toFixed(1)} minutes; runs: ${results.map((r) => r.runDir).join(", ")}${episodeRun ? `, ${episodeRun}` : ""}`,
+    );
+    console.log(`\n${probe.title}`);
+    console.log(formatTable(probe.rows));
+    const [s, r] = [probe.rows[1]!, probe.rows[2]!];
+    console.log(
+      `RL - SFT: ${signed(100 * (r.value - s.value))} points; the 95% intervals ${r.lo > s.hi ? "do not overlap" : "overlap"}.`,
+    );
+    console.log(`\n"${showcase.question}" (${showcase.which})`);
+    for (const a of showcase.answers)
+      console.log(
+        `${a.stage.padEnd(3)} ${a.how.padEnd(7)} ${a.correct ? "right" : "wrong"}: ${a.text.replaceAll("\n", " | ")}`,
+      );
+    console.log(
+      `\nnext: npx reasonlab dashboard --runs ${runs}    or    npx reasonlab serve --checkpoint ${rl.runDir}`,
     );
   },
 });
 
-/** Each stage's last checkpoint on the `addition` suite (200 held-out items, Wilson intervals). */
-async function evaluateStages(runDirs: string[], backend: string, quick?: boolean) {
-  const { checkpointModel, evaluateMath, loadSuite, recordEvaluation } = await import("@reasonlab/eval");
+/** The quick variant: a tiny model and a few steps of each stage, to check the pipeline end to end. */
+function shrink(config: { model?: Record<string, unknown>; stages: Record<string, unknown>[] }) {
+  config.model = { ...config.model, dModel: 32, nLayers: 1, nHeads: 2 };
+  config.stages = config.stages.map((s) =>
+    s.stage === "rl"
+      ? { ...s, steps: 2, promptsPerStep: 2, groupSize: 2, accuracyProblems: 4, evalEvery: 1 }
+      : {
+          ...s,
+          steps: 4,
+          batchSize: 4,
+          logEvery: 2,
+          evalEvery: 2,
+          accuracyEvery: 0,
+          accuracyProblems: s.stage === "sft" ? 4 : 0,
+          data: { ...(s.data as object), perCell: 40, evalPerCell: 8 },
+        },
+  );
+}
+
+export interface ProbeRow {
+  stage: string;
+  format: "document" | "chat";
+  correct: number;
+  n: number;
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Each stage's last checkpoint on the probe suite's held-out questions, greedy, recorded into its
+ * run. The base model is asked in its own format, a document ("Problem: ...\nSolution:"), since it
+ * has never seen a chat; SFT and RL are asked in chat.
+ */
+async function probeStages(
+  dirs: { pretrain: string; sft: string; rl: string },
+  backend: string,
+  quick?: boolean,
+) {
+  const {
+    checkpointLabel,
+    checkpointModel,
+    evaluateMath,
+    loadSuite,
+    mathItems,
+    proportion,
+    recordEvaluation,
+  } = await import("@reasonlab/eval");
+  const policy = await import("@reasonlab/policy");
+  const { resolveCheckpoint } = await import("@reasonlab/policy/cli");
   const { openLogWriter } = await import("@reasonlab/runs");
-  const suite = loadSuite("addition");
-  if (suite.kind !== "math") return;
-  const items = quick ? { ...suite, tasks: suite.tasks.map((t) => ({ ...t, count: 8 })) } : suite;
-  for (const dir of runDirs) {
+  const { sftConversation, verify } = await import("@reasonlab/env-math");
+  const loaded = loadSuite(PROBE_SUITE);
+  if (loaded.kind !== "math") throw new Error(`${PROBE_SUITE} is not a math suite`);
+  const suite = quick ? { ...loaded, tasks: loaded.tasks.map((t) => ({ ...t, count: 8 })) } : loaded;
+  const items = mathItems(suite);
+  const problems: Problem[] = items.map((i) => i.problem);
+  let showcase = problems[0]!;
+  const rows: ProbeRow[] = [];
+  const answers: { stage: string; how: string; text: string; correct: boolean }[] = [];
+
+  // the base model, in document format
+  {
+    const tf = (await policy.loadBackend(backend as never)).tf;
+    const ckpt = await resolveCheckpoint(dirs.pretrain);
+    const { model, tokenizer } = policy.loadCheckpoint(tf, ckpt);
+    try {
+      const t0 = performance.now();
+      const result = await policy.greedyAccuracy(model, tokenizer, problems, {
+        format: "document",
+        maxTokens: suite.maxTokens,
+      });
+      const accuracy = proportion(result.correct, result.total);
+      const sink = openLogWriter(dirs.pretrain);
+      recordEvaluation(
+        sink,
+        { suite: `${suite.name}/document`, model: checkpointLabel(ckpt), step: stepOf(ckpt) },
+        {
+          metrics: { accuracy },
+          breakdown: {},
+          samples: result.samples.map((s, item) => ({
+            item: s.problem.id,
+            attempt: 0,
+            prompt: s.problem.prompt,
+            completion: s.completion,
+            expected: s.problem.answer,
+            extracted: s.extracted,
+            reward: s.correct ? 1 : 0,
+            correct: s.correct,
+            meta: { family: s.problem.family, difficulty: s.problem.difficulty, index: item },
+          })),
+          seconds: (performance.now() - t0) / 1000,
+        },
+      );
+      sink.close();
+      rows.push({
+        stage: "pretrain",
+        format: "document",
+        correct: result.correct,
+        n: result.total,
+        ...bounds(accuracy),
+      });
+    } finally {
+      policy.disposeModel(model);
+    }
+  }
+  // SFT and RL, in chat, through eval's suite runner
+  for (const [stage, dir] of [
+    ["sft", dirs.sft],
+    ["rl", dirs.rl],
+  ] as const) {
     const model = await checkpointModel(dir, backend);
     try {
-      const outcome = await evaluateMath(items, model);
+      const outcome = await evaluateMath(suite, model);
       const sink = openLogWriter(dir);
-      const result = recordEvaluation(
+      recordEvaluation(
         sink,
         { suite: suite.name, model: model.name, ...(model.step !== undefined ? { step: model.step } : {}) },
         outcome,
       );
       sink.close();
-      const a = result.metrics.accuracy!;
-      console.log(
-        `eval ${suite.name} ${model.name}: accuracy ${a.value?.toFixed(3)} [${a.lo?.toFixed(3)}, ${a.hi?.toFixed(3)}]`,
-      );
+      const accuracy = outcome.metrics.accuracy!;
+      const correct = outcome.samples.filter((s) => s.correct).length;
+      rows.push({ stage, format: "chat", correct, n: outcome.samples.length, ...bounds(accuracy) });
+      // one question's answers, greedy and then sampled at temperature 1, to read side by side: the
+      // first that SFT got wrong, where a change shows (the first question if SFT got them all)
+      if (stage === "sft")
+        showcase = problems.find((_, i) => outcome.samples[i]?.correct === false) ?? showcase;
+      const chat = sftConversation(showcase, { system: suite.system }).messages.slice(0, -1);
+      const ask = { maxTokens: suite.maxTokens, seed: 1 };
+      const [greedy] = await model.complete([chat], { ...ask, n: 1, temperature: 0 });
+      const [sampled] = await model.complete([chat], { ...ask, n: SHOWCASE_SAMPLES, temperature: 1 });
+      for (const [how, c] of [
+        ["greedy", greedy![0]!] as const,
+        ...sampled!.map((c, i) => [`T=1 #${i + 1}`, c] as const),
+      ])
+        answers.push({ stage, how, text: c.text, correct: verify(showcase, c.text).correct });
     } finally {
       await model.close();
     }
   }
+  return {
+    title: `${suite.name} (${suite.description}): ${problems.length} held-out questions, greedy`,
+    rows,
+    showcase: {
+      question: showcase.prompt,
+      which: showcase === problems[0] ? "the first of them" : "the first of them that SFT got wrong",
+      answers,
+    },
+  };
+}
+
+const bounds = (e: { value: number; lo: number; hi: number }) => ({ value: e.value, lo: e.lo, hi: e.hi });
+const stepOf = (ckpt: string) => Number(/step-(\d+)$/.exec(ckpt)?.[1] ?? 0);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
+
+export function formatTable(rows: readonly ProbeRow[]): string {
+  const lines = [["stage", "asked as", "correct", "accuracy", "95% interval"]];
+  for (const r of rows)
+    lines.push([r.stage, r.format, `${r.correct}/${r.n}`, pct(r.value), `[${pct(r.lo)}, ${pct(r.hi)}]`]);
+  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)));
+  return lines
+    .map((l) => l.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  "))
+    .join("\n");
 }
 
 /** One browser task with the expert, recorded for the dashboard's replay; skipped without Chromium. */
