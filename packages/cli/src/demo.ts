@@ -156,9 +156,7 @@ async function probeStages(
   const suite = quick ? { ...loaded, tasks: loaded.tasks.map((t) => ({ ...t, count: 8 })) } : loaded;
   const items = mathItems(suite);
   const problems: Problem[] = items.map((i) => i.problem);
-  let showcase = problems[0]!;
   const rows: ProbeRow[] = [];
-  const answers: { stage: string; how: string; text: string; correct: boolean }[] = [];
 
   // the base model, in document format
   {
@@ -206,12 +204,18 @@ async function probeStages(
     }
   }
   // SFT and RL, in chat, through eval's suite runner
-  for (const [stage, dir] of [
-    ["sft", dirs.sft],
-    ["rl", dirs.rl],
-  ] as const) {
-    const model = await checkpointModel(dir, backend);
-    try {
+  const chatStages: {
+    stage: "sft" | "rl";
+    model: Awaited<ReturnType<typeof checkpointModel>>;
+    wrong: Set<string>;
+  }[] = [];
+  try {
+    for (const [stage, dir] of [
+      ["sft", dirs.sft],
+      ["rl", dirs.rl],
+    ] as const) {
+      const model = await checkpointModel(dir, backend);
+      chatStages.push({ stage, model, wrong: new Set() });
       const outcome = await evaluateMath(suite, model);
       const sink = openLogWriter(dir);
       recordEvaluation(
@@ -220,15 +224,31 @@ async function probeStages(
         outcome,
       );
       sink.close();
-      const accuracy = outcome.metrics.accuracy!;
-      const correct = outcome.samples.filter((s) => s.correct).length;
-      rows.push({ stage, format: "chat", correct, n: outcome.samples.length, ...bounds(accuracy) });
-      // one question's answers, greedy and then sampled at temperature 1, to read side by side: the
-      // first that SFT got wrong, where a change shows (the first question if SFT got them all)
-      if (stage === "sft")
-        showcase = problems.find((_, i) => outcome.samples[i]?.correct === false) ?? showcase;
-      const chat = sftConversation(showcase, { system: suite.system }).messages.slice(0, -1);
-      const ask = { maxTokens: suite.maxTokens, seed: 1 };
+      const correct = outcome.samples.filter((x) => x.correct).length;
+      rows.push({
+        stage,
+        format: "chat",
+        correct,
+        n: outcome.samples.length,
+        ...bounds(outcome.metrics.accuracy!),
+      });
+      for (const x of outcome.samples) if (!x.correct) chatStages.at(-1)!.wrong.add(x.item);
+    }
+    // one question's answers, greedy and then sampled at temperature 1, read side by side: the
+    // first that SFT got wrong and RL right, where the change shows; else the first SFT got wrong
+    const [sft, rl] = chatStages as [(typeof chatStages)[0], (typeof chatStages)[0]];
+    const fixed = items.find((it) => sft.wrong.has(it.id) && !rl.wrong.has(it.id));
+    const missed = items.find((it) => sft.wrong.has(it.id));
+    const showcase = (fixed ?? missed ?? items[0]!).problem;
+    const which = fixed
+      ? "the first of them that SFT got wrong and RL right"
+      : missed
+        ? "the first of them that SFT got wrong"
+        : "the first of them";
+    const answers: { stage: string; how: string; text: string; correct: boolean }[] = [];
+    const chat = sftConversation(showcase, { system: suite.system }).messages.slice(0, -1);
+    const ask = { maxTokens: suite.maxTokens, seed: 1 };
+    for (const { stage, model } of chatStages) {
       const [greedy] = await model.complete([chat], { ...ask, n: 1, temperature: 0 });
       const [sampled] = await model.complete([chat], { ...ask, n: SHOWCASE_SAMPLES, temperature: 1 });
       for (const [how, c] of [
@@ -236,19 +256,15 @@ async function probeStages(
         ...sampled!.map((c, i) => [`T=1 #${i + 1}`, c] as const),
       ])
         answers.push({ stage, how, text: c.text, correct: verify(showcase, c.text).correct });
-    } finally {
-      await model.close();
     }
+    return {
+      title: `${suite.name} (${suite.description}): ${problems.length} held-out questions, greedy`,
+      rows,
+      showcase: { question: showcase.prompt, which, answers },
+    };
+  } finally {
+    for (const { model } of chatStages) await model.close();
   }
-  return {
-    title: `${suite.name} (${suite.description}): ${problems.length} held-out questions, greedy`,
-    rows,
-    showcase: {
-      question: showcase.prompt,
-      which: showcase === problems[0] ? "the first of them" : "the first of them that SFT got wrong",
-      answers,
-    },
-  };
 }
 
 const bounds = (e: { value: number; lo: number; hi: number }) => ({ value: e.value, lo: e.lo, hi: e.hi });
