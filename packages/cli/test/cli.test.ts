@@ -60,7 +60,9 @@ describe("reasonlab", () => {
       }
       expect(demo.stdout).toMatch(/RL - SFT: [+-]\d+\.\d points; the 95% intervals (do not )?overlap\./);
       // SFT's and RL's answers to one probe question, each judged by the verifier
-      expect(demo.stdout).toMatch(/^"What is \d+ \+ \d+\?" \(the first of them( that SFT got wrong( and RL right)?)?\)$/m);
+      expect(demo.stdout).toMatch(
+        /^"What is \d+ \+ \d+\?" \(the first of them( that SFT got wrong( and RL right)?)?\)$/m,
+      );
       expect(demo.stdout.match(/^(sft|rl) +(greedy|T=1 #\d) +(right|wrong): /gm)).toHaveLength(6);
       const list = await run(["runs", "list", "--root", root, "--json"]);
       const infos = list.stdout
