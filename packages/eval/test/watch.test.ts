@@ -107,7 +107,9 @@ describe("eval watch", () => {
     expect(pending(run.dir, [loadSuite(suite)])).toEqual([]);
     expect(out).toMatch(/evaluated \d checkpoint/);
     expect(fs.existsSync(path.join(run.dir, "evals", "watch.lock"))).toBe(false);
-  });
+    // three watcher processes, each starting tsx and tfjs: 6 s alone, past 60 s while turbo runs
+    // the policy suite's worker threads on the same 2 cores
+  }, 180_000);
 
   it("follows a running training run, then stops once it has finished and all is evaluated", async () => {
     const run = await tinyRun(path.join(root, "runs"), [1], { finish: false });
