@@ -6,7 +6,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Problem } from "@reasonlab/env-math";
-import { defaultRunsRoot, readJsonFile } from "@reasonlab/runs";
+import { checkpointStep, defaultRunsRoot, readJsonFile } from "@reasonlab/runs";
 import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
 
@@ -173,7 +173,11 @@ async function probeStages(
       const sink = openLogWriter(dirs.pretrain);
       recordEvaluation(
         sink,
-        { suite: `${suite.name}/document`, model: checkpointLabel(ckpt), step: stepOf(ckpt) },
+        {
+          suite: `${suite.name}/document`,
+          model: checkpointLabel(ckpt),
+          step: checkpointStep(path.basename(ckpt)) ?? 0,
+        },
         {
           metrics: { accuracy },
           breakdown: {},
@@ -268,7 +272,6 @@ async function probeStages(
 }
 
 const bounds = (e: { value: number; lo: number; hi: number }) => ({ value: e.value, lo: e.lo, hi: e.hi });
-const stepOf = (ckpt: string) => Number(/step-(\d+)$/.exec(ckpt)?.[1] ?? 0);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
 
