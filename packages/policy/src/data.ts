@@ -101,7 +101,7 @@ export interface Batch {
   tokens: number;
 }
 
-/** A batch cut in two by rows (the first half takes the odd row): for two workers' gradients. */
+/** A batch cut in two by rows (the first half takes the extra row of an odd batch): for two workers' gradients. */
 export function splitBatch(b: Batch): [Batch, Batch] {
   const half = (from: number, to: number): Batch => {
     const part = {

@@ -431,6 +431,24 @@ export function lossOf(
   return perToken.mul(w).sum().div(w.sum().maximum(1)) as TF.Scalar;
 }
 
+/**
+ * A batch's loss and its gradients (keyed by the variables' tfjs names), as the trainer and the
+ * gradient worker both take them.
+ */
+export function batchGradients(
+  model: Model,
+  b: { B: number; T: number; inputs: Int32Array; targets: Int32Array; weights: Float32Array },
+  vars: TF.Variable[],
+) {
+  const { tf } = model;
+  return tf.tidy(() => {
+    const x = tf.tensor2d(b.inputs, [b.B, b.T], "int32");
+    const y = tf.tensor2d(b.targets, [b.B, b.T], "int32");
+    const w = tf.tensor2d(b.weights, [b.B, b.T]);
+    return tf.variableGrads(() => lossOf(model, x, y, w), vars);
+  });
+}
+
 /** Log-probabilities of `targets` under the model, [B, T]: the quantity RL takes gradients of. */
 export function tokenLogprobs(model: Model, inputs: TF.Tensor2D, targets: TF.Tensor2D): TF.Tensor2D {
   const { tf } = model;

@@ -3,7 +3,7 @@
 // handled strictly in order, so weights sent before a request are the weights it uses.
 import { parentPort, workerData } from "node:worker_threads";
 import { type BackendName, loadBackend } from "./backend.js";
-import { initModel, lossOf, type Model, type ModelConfig } from "./model.js";
+import { batchGradients, initModel, type Model, type ModelConfig } from "./model.js";
 import type { WorkerReply, WorkerRequest } from "./rollouts.js";
 import { sample } from "./sample.js";
 import { createTokenizer, type Tokenizer, type TokenizerData } from "./tokenizer.js";
@@ -34,21 +34,9 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply | null> {
   }
   if (msg.type === "grads") {
     const { tf } = model;
-    const { B, T, inputs, targets, weights } = msg.batch;
     const names = [...model.params.keys()];
     const vars = names.map((n) => model.params.get(n)!);
-    const { value, grads } = tf.tidy(() =>
-      tf.variableGrads(
-        () =>
-          lossOf(
-            model,
-            tf.tensor2d(inputs, [B, T], "int32"),
-            tf.tensor2d(targets, [B, T], "int32"),
-            tf.tensor2d(weights, [B, T]),
-          ),
-        vars,
-      ),
-    );
+    const { value, grads } = batchGradients(model, msg.batch, vars);
     const loss = (await value.data())[0]!;
     // copied: the buffers are transferred, and the backend's may be views of its own memory
     const arrays = await Promise.all(

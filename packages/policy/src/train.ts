@@ -20,7 +20,7 @@ import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.
 import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
-import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
+import { batchGradients, countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
 import {
   type AdamW,
   accumulateGrads,
@@ -314,12 +314,7 @@ async function trainStage(
 
   /** The batch's loss and gradients (keyed by the variables' tfjs names), on this thread. */
   const localGradients = async (b: Batch) => {
-    const { value, grads } = tf.tidy(() => {
-      const x = tf.tensor2d(b.inputs, [b.B, b.T], "int32");
-      const y = tf.tensor2d(b.targets, [b.B, b.T], "int32");
-      const w = tf.tensor2d(b.weights, [b.B, b.T]);
-      return tf.variableGrads(() => lossOf(model, x, y, w), vars);
-    });
+    const { value, grads } = batchGradients(model, b, vars);
     const loss = (await value.data())[0]!;
     value.dispose();
     return { loss, grads };
