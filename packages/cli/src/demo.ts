@@ -1,8 +1,11 @@
 // `reasonlab demo`: the main job on the embedded defaults (configs/demo.json), the story every LLM
-// goes through, at toy scale: pretraining on worked problems as documents, SFT on the same as
-// chats, then RL with a verifiable reward. It measures every stage on the same held-out questions
-// (the probe suite) with 95% intervals, prints SFT's and RL's answers to one of them, then lets the
-// operator do one browser task, so the dashboard has curves, eval results and an episode to replay.
+// goes through, at toy scale, on a Swiss-cheese hole: "which is larger, 9.9 or 9.11?". Pretraining
+// and SFT imitate worked solutions of which most compare the digits after the point as whole
+// numbers (11 > 9, so 9.11), as people who hold that misconception write them; the rest pad first
+// (90 > 11). Imitation learns the majority, so SFT answers 9.11; RL with a verifiable reward finds
+// the minority procedure that is right. Every stage is measured on the same held-out questions
+// (the probe suite) with 95% intervals, SFT's and RL's answers to one of them are printed, then the
+// operator does one browser task, so the dashboard has curves, eval results and an episode to replay.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Problem } from "@reasonlab/env-math";
@@ -15,7 +18,7 @@ export const DEMO_CONFIG = path.resolve(
   "../../../configs/demo.json",
 );
 /** The held-out questions every stage is measured on: an eval suite of the RL stage's task. */
-const PROBE_SUITE = "addition";
+const PROBE_SUITE = "decimal-trap";
 /** SFT's and RL's answers to one probe question are printed: greedy, then this many samples. */
 const SHOWCASE_SAMPLES = 2;
 
@@ -88,6 +91,10 @@ const demo = defineCommand({
     console.log(
       `RL - SFT: ${signed(100 * (r.value - s.value))} points; the 95% intervals ${r.lo > s.hi ? "do not overlap" : "overlap"}.`,
     );
+    if (probe.misled)
+      console.log(
+        `On the ${probe.misled} traps, where the misconception answers wrongly: ${probe.rows.map((x) => `${x.stage} ${x.misled}/${probe.misled} (${pct(x.misled / probe.misled)})`).join(", ")}.`,
+      );
     console.log(`\n"${showcase.question}" (${showcase.which})`);
     for (const a of showcase.answers)
       console.log(
@@ -126,6 +133,8 @@ export interface ProbeRow {
   value: number;
   lo: number;
   hi: number;
+  /** Correct answers on the questions where the family's misconception gives a wrong answer. */
+  misled: number;
 }
 
 /**
@@ -202,6 +211,7 @@ async function probeStages(
         correct: result.correct,
         n: result.total,
         ...bounds(accuracy),
+        misled: result.samples.filter((x) => x.correct && misleads(x.problem)).length,
       });
     } finally {
       policy.disposeModel(model);
@@ -229,12 +239,14 @@ async function probeStages(
       );
       sink.close();
       const correct = outcome.samples.filter((x) => x.correct).length;
+      const misled = new Set(items.filter((it) => misleads(it.problem)).map((it) => it.id));
       rows.push({
         stage,
         format: "chat",
         correct,
         n: outcome.samples.length,
         ...bounds(outcome.metrics.accuracy!),
+        misled: outcome.samples.filter((x) => x.correct && misled.has(x.item)).length,
       });
       for (const x of outcome.samples) if (!x.correct) chatStages.at(-1)!.wrong.add(x.item);
     }
@@ -264,6 +276,7 @@ async function probeStages(
     return {
       title: `${suite.name} (${suite.description}): ${problems.length} held-out questions, greedy`,
       rows,
+      misled: problems.filter(misleads).length,
       showcase: { question: showcase.prompt, which, answers },
     };
   } finally {
@@ -271,6 +284,8 @@ async function probeStages(
   }
 }
 
+/** A question the family's misconception answers wrongly: 9.11 for "which is larger, 9.9 or 9.11?". */
+const misleads = (p: Problem) => p.misconception !== undefined && p.misconception.answer !== p.answer;
 const bounds = (e: { value: number; lo: number; hi: number }) => ({ value: e.value, lo: e.lo, hi: e.hi });
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;

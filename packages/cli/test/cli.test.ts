@@ -61,7 +61,11 @@ describe("reasonlab", () => {
       expect(demo.stdout).toMatch(/RL - SFT: [+-]\d+\.\d points; the 95% intervals (do not )?overlap\./);
       // SFT's and RL's answers to one probe question, each judged by the verifier
       expect(demo.stdout).toMatch(
-        /^"What is \d+ \+ \d+\?" \(the first of them( that SFT got wrong( and RL right)?)?\)$/m,
+        /^"Which is larger, \d+\.\d+ or \d+\.\d+\?" \(the first of them( that SFT got wrong( and RL right)?)?\)$/m,
+      );
+      // and the count on the traps alone, for every stage
+      expect(demo.stdout).toMatch(
+        /^On the \d+ traps, .*: pretrain \d+\/\d+ \(.*\), sft .*, rl \d+\/\d+ \(.*\)\.$/m,
       );
       expect(demo.stdout.match(/^(sft|rl) +(greedy|T=1 #\d) +(right|wrong): /gm)).toHaveLength(6);
       const list = await run(["runs", "list", "--root", root, "--json"]);
@@ -81,7 +85,7 @@ describe("reasonlab", () => {
       expect(demo.stdout).toMatch(/operator: .* -> success in \d+ steps/);
       const report = await run(["eval", "report", infos[2].dir ?? path.join(root, infos[2].id), "--json"]);
       expect(JSON.parse(report.stdout.trim().split("\n")[0]!)).toMatchObject({
-        suite: "addition",
+        suite: "decimal-trap",
         model: "demo-rl@2",
         step: 2,
       });

@@ -20,6 +20,18 @@ export const DOCUMENT_TEMPLATES: readonly ((prompt: string, solution: string) =>
   (q, a) => `## ${q}\n\n${a}\n`,
 ];
 
+/**
+ * The problem as a crowd of demonstrators would write it, a `rate` fraction of whom hold the
+ * family's misconception: for those (picked by a hash of the id and seed) the worked solution is
+ * the misconception's. Imitation of such data is how a model comes to say 9.11 > 9.9; a verifier's
+ * reward is what can take it back out. Problems without a misconception are returned as they are.
+ */
+export function demonstrated(p: Problem, rate: number, seed = 0): Problem {
+  if (!p.misconception || rate <= 0) return p;
+  const held = hash32(`misconception:${seed}:${p.id}`) / 2 ** 32 < rate;
+  return held ? { ...p, solution: p.misconception.solution } : p;
+}
+
 /** One pretraining document: the problem, then its worked solution, in a template picked by its id. */
 export function pretrainDocument(p: Problem): string {
   const template = DOCUMENT_TEMPLATES[hash32(`document:${p.id}`) % DOCUMENT_TEMPLATES.length]!;

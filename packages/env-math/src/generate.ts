@@ -32,6 +32,12 @@ export function generate(familyName: string, difficulty: number, seed: number): 
     solution: formatSolution(draft.steps, draft.answer),
     check: AnswerCheck.parse(draft.check ?? { kind: "number" }),
     metadata: draft.metadata ?? {},
+    ...(draft.misconception && {
+      misconception: {
+        solution: formatSolution(draft.misconception.steps, draft.misconception.answer),
+        answer: draft.misconception.answer,
+      },
+    }),
   };
 }
 

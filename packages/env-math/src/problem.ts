@@ -50,6 +50,12 @@ export const Problem = z.object({
   solution: z.string().min(1),
   check: AnswerCheck,
   metadata: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * The same problem worked by a solver who holds the family's known misconception (9.11 > 9.9
+   * because 11 > 9): what flawed demonstrations look like. Its answer is wrong where the
+   * misconception misleads and right elsewhere. Absent where the misconception does not apply.
+   */
+  misconception: z.object({ solution: z.string().min(1), answer: z.string().min(1) }).optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -61,6 +67,8 @@ export interface Draft {
   steps: string[];
   check?: AnswerCheckInput;
   metadata?: Record<string, unknown>;
+  /** Steps and answer of a solver who holds the family's misconception, where it applies. */
+  misconception?: { steps: string[]; answer: string };
 }
 
 export interface Family {

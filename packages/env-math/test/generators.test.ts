@@ -104,4 +104,27 @@ describe("every family and difficulty", () => {
     });
     expect(traps.length).toBeGreaterThan(100);
   });
+
+  it("decimal-compare's misconception compares the digits after the point unpadded, and misleads only on traps", () => {
+    const p = generate("decimal-compare", 2, 0);
+    const [short, long] = p.metadata.numbers as [string, string];
+    const digits = (x: string) => x.split(".")[1]!;
+    expect(p.solution).toContain(`the digits after the point are ${digits(short)}0, ${digits(long)}`);
+    expect(p.misconception!.solution).toContain(
+      `the digits after the point are ${digits(short)}, ${digits(long)}`,
+    );
+    // the misconception picks whichever has the larger digits as a whole number: the longer one here
+    expect(p.misconception!.answer).toBe(long);
+    for (let seed = 0; seed < 300; seed++) {
+      const q = generate("decimal-compare", 2, seed);
+      const [a, b] = q.metadata.numbers as [string, string];
+      const trap = Number(a) > Number(b); // the short one is larger: 9.9 vs 9.11
+      expect(q.answer).toBe(trap ? a : b);
+      expect(verify(q, q.solution).correct).toBe(true);
+      expect(verify(q, q.misconception!.solution).correct).toBe(!trap);
+    }
+    // same lengths, or signs that differ: the misconception does not apply
+    expect(generate("decimal-compare", 1, 3).misconception).toBeUndefined();
+    expect(generate("decimal-compare", 5, 3).misconception).toBeUndefined();
+  });
 });

@@ -12,6 +12,7 @@ import {
   createMathEpisode,
   DEFAULT_REWARDS,
   DOCUMENT_TEMPLATES,
+  demonstrated,
   digitCredit,
   documentPrompt,
   format,
@@ -234,5 +235,25 @@ describe("corpora", () => {
     const answer = generate("expression", 4, 2).answer;
     expect(calc.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "assistant"]);
     expect(calc.messages[3]!.content).toBe(`<result>${answer}</result>`);
+  });
+
+  it("demonstrations hold the misconception in the given share, the same ones for a seed", () => {
+    const problems = Array.from({ length: 1000 }, (_, seed) => generate("decimal-compare", 2, seed));
+    const flawed = (rate: number, seed: number) =>
+      problems
+        .filter((p) => demonstrated(p, rate, seed).solution === p.misconception!.solution)
+        .map((p) => p.id);
+    expect(flawed(0, 1)).toEqual([]);
+    expect(flawed(1, 1)).toHaveLength(1000);
+    expect(flawed(0.7, 1).length).toBeGreaterThan(650);
+    expect(flawed(0.7, 1).length).toBeLessThan(750);
+    expect(flawed(0.7, 1)).toEqual(flawed(0.7, 1));
+    expect(flawed(0.7, 2)).not.toEqual(flawed(0.7, 1));
+    // what the demonstrator got wrong is only the text: the problem keeps its reference answer
+    const p = problems[0]!;
+    expect(demonstrated(p, 1).answer).toBe(p.answer);
+    // families without a misconception are untouched
+    const q = generate("add", 2, 1);
+    expect(demonstrated(q, 1)).toBe(q);
   });
 });

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   calculatorConversation,
+  demonstrated,
   documentPrompt,
   type Problem,
   pretrainDocument,
@@ -48,6 +49,12 @@ export const DataConfig = z
     system: z.boolean().default(false),
     /** Add chats that use the calculator tool (SFT). */
     calculator: z.boolean().default(false),
+    /**
+     * The fraction of training demonstrations written by solvers who hold their family's
+     * misconception (decimal-compare: 9.11 > 9.9 because 11 > 9), where the family has one: data
+     * with a Swiss-cheese hole, as people write it. Held-out rows keep the correct solutions.
+     */
+    misconceptions: z.number().min(0).max(1).default(0),
   })
   .superRefine(checkLevels);
 export type DataConfig = z.infer<typeof DataConfig>;
@@ -142,9 +149,13 @@ interface StageData {
   accuracyProblems: Problem[];
 }
 
-/** A stage's problems: every family at its levels, `perCell` (train) or `evalPerCell` (test) of each. */
+/**
+ * A stage's problems: every family at its levels, `perCell` (train) or `evalPerCell` (test) of
+ * each. Training problems come as demonstrated (`misconceptions`); held-out ones keep the correct
+ * solutions, so held-out loss measures the distance from the right procedure.
+ */
 export function stageProblems(d: DataConfig, split: "train" | "test", seed: number): Problem[] {
-  return problemsAt({
+  const problems = problemsAt({
     families: d.families,
     levels: split === "train" ? d.difficulties : (d.evalDifficulties ?? d.difficulties),
     perCell: split === "train" ? d.perCell : d.evalPerCell,
@@ -152,6 +163,7 @@ export function stageProblems(d: DataConfig, split: "train" | "test", seed: numb
     // held-out problems do not depend on the training seed, so every stage and run is measured on the same ones
     seed: split === "test" ? 0 : seed,
   });
+  return split === "train" ? problems.map((p) => demonstrated(p, d.misconceptions, seed)) : problems;
 }
 
 function conversationsOf(problems: Problem[], d: DataConfig) {

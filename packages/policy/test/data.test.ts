@@ -114,6 +114,19 @@ describe("stage data levels", () => {
     expect(new Set(interleaveCells(test, 100))).toEqual(new Set(test));
   });
 
+  it("writes a `misconceptions` share of training demonstrations with the misconception, and none held out", () => {
+    const data = (misconceptions: number) =>
+      DataConfig.parse({ families: ["decimal-compare"], difficulties: [2], perCell: 400, misconceptions });
+    const flawed = (ps: ReturnType<typeof stageProblems>) =>
+      ps.filter((p) => p.solution === p.misconception?.solution).length;
+    expect(flawed(stageProblems(data(0), "train", 1))).toBe(0);
+    const share = flawed(stageProblems(data(0.7), "train", 1)) / 400;
+    expect(share).toBeGreaterThan(0.62);
+    expect(share).toBeLessThan(0.78);
+    expect(flawed(stageProblems(data(1), "test", 1))).toBe(0);
+    expect(DataConfig.safeParse({ ...base, difficulties: [1], misconceptions: 1.5 }).success).toBe(false);
+  });
+
   it("rejects per-family levels that name a family not trained on, or leave one out, naming the field", () => {
     const issue = (data: object) => {
       const r = DataConfig.safeParse(data);

@@ -24,7 +24,7 @@ export const decimalCompare: Family = {
   description: "which of two or three decimals is larger (or smaller): the 9.11 vs 9.9 trap",
   topic: "swiss-cheese",
   levels: [
-    "two decimals, same number of places",
+    "two decimals, same whole part and number of places",
     "two decimals with the same whole part and different lengths (9.11 vs 9.9)",
     "three decimals, mixed lengths",
     "asks for the smaller or the larger, up to 3 places",
@@ -36,7 +36,7 @@ export const decimalCompare: Family = {
     const nums: Dec[] = [];
     while (nums.length < count) {
       let x: Dec;
-      if (d === 1) x = randDec(rng, rng.int(0, 20), 1);
+      if (d === 1) x = randDec(rng, whole, nums[0]?.places ?? rng.int(1, 2));
       else if (d === 2) {
         // the trap: a short decimal with a big tenths digit against a longer one with a smaller
         // tenths digit (9.9 vs 9.11); a third of the time the longer one really is larger
@@ -50,34 +50,71 @@ export const decimalCompare: Family = {
                   whole * 100 + (trap ? rng.int(1, tenths - 1) : rng.int(tenths, 9)) * 10 + rng.int(1, 9),
                 places: 2,
               };
-      } else x = randDec(rng, d >= 3 ? whole : rng.int(0, 20), rng.int(1, d >= 4 ? 3 : 2));
+      } else x = randDec(rng, whole, rng.int(1, d >= 4 ? 3 : 2));
       if (d === 5 && rng.chance(0.5)) x = { ...x, scaled: -x.scaled };
       const v = x.scaled / 10 ** x.places;
       if (!nums.some((y) => y.scaled / 10 ** y.places === v)) nums.push(x);
     }
     const smaller = d >= 4 && rng.chance(0.5);
     const word = smaller ? "smaller" : "larger";
-    const places = Math.max(...nums.map((x) => x.places));
-    const values = nums.map((x) => x.scaled * 10 ** (places - x.places));
-    const best = smaller ? Math.min(...values) : Math.max(...values);
-    const winner = nums[values.indexOf(best)]!;
     const list = nums.map(decStr);
     const prompt =
       count === 2
         ? `Which is ${word}, ${list[0]} or ${list[1]}?`
         : `Which of these numbers is the ${smaller ? "smallest" : "largest"}: ${list.join(", ")}?`;
+    // The worked solution pads the digits after the point to the same length, after which they
+    // compare as whole numbers; the misconception compares them unpadded (11 > 9, so 9.11 > 9.9).
+    // Below level 5 every number has the same whole part, so only those digits are compared:
+    // short steps that a small model can carry out without copying whole numbers around.
+    const places = Math.max(...nums.map((x) => x.places));
+    const values = nums.map((x) => x.scaled * 10 ** (places - x.places));
+    const best = pick(values, smaller);
+    const frac = list.map((x) => x.split(".")[1] ?? "0"); // as written: 2.60 reads "2.6"
+    const padFrac = frac.map((f) => f.padEnd(places, "0"));
+    const naive = pick(frac.map(Number), smaller);
+    const placesText = `${places} decimal place${places > 1 ? "s" : ""}`;
+    const signed = d === 5;
     return {
       prompt,
-      answer: decStr(winner),
-      steps: [
-        `write each with ${places} decimal place${places > 1 ? "s" : ""}: ${nums.map((x) => padded(x, places)).join(", ")}`,
-        `compare them as whole numbers of ${places === 1 ? "tenths" : places === 2 ? "hundredths" : "thousandths"}: ${values.join(", ")}`,
-        `the ${smaller ? "smallest" : "largest"} is ${best}, so ${decStr(winner)} is ${smaller ? "smallest" : "largest"}`,
-      ],
+      answer: list[best]!,
+      steps: signed
+        ? [
+            `write each with ${placesText}: ${nums.map((x) => padded(x, places)).join(", ")}`,
+            verdict(
+              nums.map((x) => padded(x, places)),
+              values,
+              smaller,
+            ),
+          ]
+        : [
+            `with ${placesText}, the digits after the point are ${padFrac.join(", ")}`,
+            verdict(padFrac, values, smaller),
+          ],
       metadata: { numbers: list },
+      ...(!signed &&
+        new Set(frac.map((f) => f.length)).size > 1 && {
+          misconception: {
+            steps: [
+              `the digits after the point are ${frac.join(", ")}`,
+              verdict(frac, frac.map(Number), smaller),
+            ],
+            answer: list[naive]!,
+          },
+        }),
     };
   },
 };
+
+/** Index of the largest (or smallest) of `values`. */
+const pick = (values: number[], smaller: boolean) =>
+  values.indexOf(smaller ? Math.min(...values) : Math.max(...values));
+
+/** "9.90 > 9.11" for two numbers; "the largest is 9.90" for more. */
+function verdict(shown: string[], values: number[], smaller: boolean): string {
+  const best = pick(values, smaller);
+  if (shown.length === 2) return `${shown[best]} ${smaller ? "<" : ">"} ${shown[1 - best]}`;
+  return `the ${smaller ? "smallest" : "largest"} is ${shown[best]}`;
+}
 
 export const decimalArith: Family = {
   name: "decimal-arith",
