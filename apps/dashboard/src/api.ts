@@ -1,46 +1,48 @@
-// The dashboard's JSON API: small handlers over run directories, each reading through the runs
-// and eval packages. Every id and file name from a URL is checked to stay inside the runs folder.
-import type http from "node:http";
+// The dashboard's JSON API on Hono: small handlers over run directories, each reading through the
+// runs and eval packages. Every id and file name from a URL is checked to stay inside the runs
+// folder. The web app takes its response types from here (RunRow, RunDetail, ...).
 import { arenaRatings, committedSamples, decidedBattles } from "@reasonlab/eval";
-import { type ArenaBattleRecord, listRuns, liveStatus, openLogWriter, openRun } from "@reasonlab/runs";
+import {
+  type ArenaBattleRecord,
+  type EvalResultRecord,
+  listRuns,
+  liveStatus,
+  METRIC,
+  openLogWriter,
+  openRun,
+} from "@reasonlab/runs";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { downsample, NAME, type Store } from "./store.js";
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The API's one error: answered as `{ "error": message }` with its status. */
+export const httpError = (status: ContentfulStatusCode, message: string) =>
+  new HTTPException(status, { message });
 
-export type Handler = (req: {
-  url: URL;
-  params: string[];
-  body: () => Promise<unknown>;
-}) => unknown | Promise<unknown>;
-
-const HEADLINE = [
-  "train/loss",
-  "rl/reward_mean",
-  "rl/accuracy",
-  "eval/accuracy",
-  "eval/loss",
-  "operate/success_rate",
+/** The metrics the runs list shows for each run, latest value, under these labels. */
+const HEADLINE: readonly [key: string, label: string][] = [
+  [METRIC.trainLoss, "loss"],
+  [METRIC.rlReward, "reward"],
+  [METRIC.rlAccuracy, "rl acc"],
+  [METRIC.evalAccuracy, "eval acc"],
+  [METRIC.evalLoss, "eval loss"],
+  [METRIC.operateSuccess, "success"],
 ];
 
 const int = (v: string | null, fallback: number, min: number, max: number) => {
   if (v === null || v === "") return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new HttpError(400, `expected a whole number in [${min}, ${max}], got ${v}`);
+    throw httpError(400, `expected a whole number in [${min}, ${max}], got ${v}`);
   return n;
 };
 
-export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST", Handler][] {
+function handlers(store: Store, runsRoot: string) {
   const reader = (id: string) => {
-    if (!store.runDir(id)) throw new HttpError(404, `no run ${id}`);
+    if (!store.runDir(id)) throw httpError(404, `no run ${id}`);
     return store.open(id);
   };
   const last = (id: string, key: string) => {
@@ -51,21 +53,20 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return undefined;
   };
 
-  const runsList: Handler = () => {
+  const runsList = () => {
     const now = Date.now();
     return listRuns(runsRoot).map((r) => {
-      if (!r.info) return { id: r.id, error: r.error };
+      if (!r.info) return { id: r.id, unreadable: r.error ?? "unreadable run.json" };
       const headline: Record<string, number> = {};
-      for (const k of HEADLINE) {
-        const v = last(r.id, k);
-        if (v) headline[k] = v.value;
+      for (const [key, label] of HEADLINE) {
+        const v = last(r.id, key);
+        if (v) headline[label] = v.value;
       }
       return { ...r.info, id: r.id, status: liveStatus(r.info, now), headline };
     });
   };
 
-  const runDetail: Handler = ({ params }) => {
-    const id = params[0]!;
+  const runDetail = (id: string) => {
     const run = reader(id);
     const info = run.info();
     const m = store.metrics(id);
@@ -87,11 +88,10 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     };
   };
 
-  const scalars: Handler = ({ params, url }) => {
-    const id = params[0]!;
+  const scalars = (id: string, url: URL) => {
     reader(id);
     const keys = (url.searchParams.get("keys") ?? "").split(",").filter(Boolean);
-    if (keys.length > 64) throw new HttpError(400, "at most 64 keys");
+    if (keys.length > 64) throw httpError(400, "at most 64 keys");
     const axis = url.searchParams.get("x") === "time" ? "time" : "step";
     const buckets = int(url.searchParams.get("buckets"), 800, 10, 4000);
     const out: Record<
@@ -125,8 +125,8 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return { version: store.version(id), series: out };
   };
 
-  const samples: Handler = ({ params, url }) => {
-    const run = reader(params[0]!);
+  const samples = (id: string, url: URL) => {
+    const run = reader(id);
     const q = url.searchParams;
     const source = q.get("source") === "eval" ? "eval" : "train";
     const step = q.get("step");
@@ -156,22 +156,22 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return { total: filtered.length, steps, suites, rows: filtered.slice(offset, offset + limit) };
   };
 
-  const episode: Handler = ({ params }) => {
-    const run = reader(params[0]!);
-    const info = run.episodes().find((e) => e.id === params[1]);
-    if (!info) throw new HttpError(404, `no episode ${params[1]}`);
-    const steps = run.episodeSteps(params[1]!);
+  const episode = (id: string, episodeId: string) => {
+    const run = reader(id);
+    const info = run.episodes().find((e) => e.id === episodeId);
+    if (!info) throw httpError(404, `no episode ${episodeId}`);
+    const steps = run.episodeSteps(episodeId);
     return { info, steps: steps.records, problems: steps.problems };
   };
 
-  const evalTable: Handler = () => {
-    const latest = new Map<string, Record<string, unknown>>();
+  const evalTable = () => {
+    const latest = new Map<string, EvalResultRecord & { run: string; runName: string }>();
     for (const r of listRuns(runsRoot)) {
       if (!r.info) continue;
       for (const e of openRun(r.dir).read("evalResults").records) {
         const key = `${e.model}\0${e.suite}`;
         const prev = latest.get(key);
-        if (!prev || (prev.t as number) < e.t) latest.set(key, { run: r.id, runName: r.info.name, ...e });
+        if (!prev || prev.t < e.t) latest.set(key, { run: r.id, runName: r.info.name, ...e });
       }
     }
     return [...latest.values()];
@@ -186,7 +186,7 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return out;
   };
 
-  const arena: Handler = () => {
+  const arena = () => {
     const all = arenaRecords();
     const latest = new Map<string, { run: string; record: ArenaBattleRecord }>();
     for (const x of all) latest.set(`${x.run}\0${x.record.id}`, x);
@@ -214,17 +214,16 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
   };
 
   const Vote = z.object({ id: z.string().min(1).max(300), winner: z.enum(["a", "b", "tie", "both-bad"]) });
-  const vote: Handler = async ({ params, body }) => {
-    const runId = params[0]!;
+  const vote = (runId: string, body: unknown) => {
     const dir = store.runDir(runId);
-    if (!dir || openRun(dir).info().kind !== "arena") throw new HttpError(404, `no arena run ${runId}`);
-    const parsed = Vote.safeParse(await body());
+    if (!dir || openRun(dir).info().kind !== "arena") throw httpError(404, `no arena run ${runId}`);
+    const parsed = Vote.safeParse(body);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      throw new HttpError(400, `${i.path.join(".") || "body"}: ${i.message}`);
+      throw httpError(400, `${i.path.join(".") || "body"}: ${i.message}`);
     }
     const battle = [...openRun(dir).read("arena").records].reverse().find((r) => r.id === parsed.data.id);
-    if (!battle) throw new HttpError(404, `no battle ${parsed.data.id}`);
+    if (!battle) throw httpError(404, `no battle ${parsed.data.id}`);
     const writer = openLogWriter(dir);
     try {
       writer.log("arena", { ...battle, t: Date.now(), winner: parsed.data.winner, voter: "human" });
@@ -234,37 +233,46 @@ export function routes(store: Store, runsRoot: string): [RegExp, "GET" | "POST",
     return { ok: true, a: battle.a.model, b: battle.b.model };
   };
 
-  const id = `(${NAME})`;
-  return [
-    [/^\/api\/runs$/, "GET", runsList],
-    [new RegExp(`^/api/runs/${id}$`), "GET", runDetail],
-    [
-      new RegExp(`^/api/runs/${id}/version$`),
-      "GET",
-      ({ params }) => {
-        reader(params[0]!);
-        return { version: store.version(params[0]!) };
-      },
-    ],
-    [new RegExp(`^/api/runs/${id}/scalars$`), "GET", scalars],
-    [new RegExp(`^/api/runs/${id}/samples$`), "GET", samples],
-    [new RegExp(`^/api/runs/${id}/episodes/${id}$`), "GET", episode],
-    [/^\/api\/evals$/, "GET", evalTable],
-    [/^\/api\/arena$/, "GET", arena],
-    [new RegExp(`^/api/arena/${id}/vote$`), "POST", vote],
-  ];
+  const version = (id: string) => {
+    reader(id);
+    return { version: store.version(id) };
+  };
+  return { runsList, runDetail, version, scalars, samples, episode, evalTable, arena, vote };
 }
 
-/** Reads a small JSON body (votes); refuses anything large. */
-export async function readBody(req: http.IncomingMessage, limit = 16_384): Promise<unknown> {
-  let raw = "";
-  for await (const chunk of req) {
-    raw += chunk;
-    if (raw.length > limit) throw new HttpError(413, "body too large");
-  }
-  try {
-    return JSON.parse(raw || "null");
-  } catch {
-    throw new HttpError(400, "body is not JSON");
-  }
+type Handlers = ReturnType<typeof handlers>;
+export type RunRow = ReturnType<Handlers["runsList"]>[number];
+export type RunDetail = ReturnType<Handlers["runDetail"]>;
+export type ScalarsResponse = ReturnType<Handlers["scalars"]>;
+export type SeriesData = ScalarsResponse["series"][string];
+export type SamplesResponse = ReturnType<Handlers["samples"]>;
+export type EpisodeResponse = ReturnType<Handlers["episode"]>;
+export type EvalRow = ReturnType<Handlers["evalTable"]>[number];
+export type ArenaState = ReturnType<Handlers["arena"]>;
+export type VoteResponse = ReturnType<Handlers["vote"]>;
+
+/** The API's routes, under /api. A run id in a path must be one plain name: no "..", no "/". */
+export function apiRoutes(store: Store, runsRoot: string) {
+  const h = handlers(store, runsRoot);
+  const id = `{${NAME}}`;
+  const url = (req: { url: string }) => new URL(req.url);
+  return new Hono()
+    .get("/runs", (c) => c.json(h.runsList()))
+    .get(`/runs/:id${id}`, (c) => c.json(h.runDetail(c.req.param("id"))))
+    .get(`/runs/:id${id}/version`, (c) => c.json(h.version(c.req.param("id"))))
+    .get(`/runs/:id${id}/scalars`, (c) => c.json(h.scalars(c.req.param("id"), url(c.req))))
+    .get(`/runs/:id${id}/samples`, (c) => c.json(h.samples(c.req.param("id"), url(c.req))))
+    .get(`/runs/:id${id}/episodes/:episode${id}`, (c) =>
+      c.json(h.episode(c.req.param("id"), c.req.param("episode"))),
+    )
+    .get("/evals", (c) => c.json(h.evalTable()))
+    .get("/arena", (c) => c.json(h.arena()))
+    .post(
+      `/arena/:id${id}/vote`,
+      bodyLimit({ maxSize: 16_384, onError: (c) => c.json({ error: "body too large" }, 413) }),
+      async (c) => {
+        const body = await c.req.json().catch(() => Promise.reject(httpError(400, "body is not JSON")));
+        return c.json(h.vote(c.req.param("id"), body));
+      },
+    );
 }

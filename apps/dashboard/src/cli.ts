@@ -1,6 +1,7 @@
 // `reasonlab dashboard`: serve the web dashboard over a folder of runs.
+
+import { defineCommand } from "@reasonlab/command";
 import { defaultRunsRoot } from "@reasonlab/runs";
-import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
 
 const dashboard = defineCommand({

@@ -1,11 +1,15 @@
-// The dashboard's HTTP server: the JSON API (src/api.ts), episode screenshots, and the built web
-// app. Loopback by default; nothing outside the runs folder and the web root is ever read.
+// The dashboard's HTTP server, on Hono: the JSON API (src/api.ts) under /api, episode screenshots,
+// and the built web app. Loopback by default; nothing outside the runs folder and the web root is
+// ever read. Errors have one shape: `{ "error": message }`.
 import fs from "node:fs";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { serve } from "@hono/node-server";
 import { resolveInside } from "@reasonlab/runs";
-import { HttpError, readBody, routes } from "./api.js";
+import { type Context, Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { apiRoutes, httpError } from "./api.js";
 import { WEB_DIST } from "./build.js";
 import { createStore, NAME } from "./store.js";
 
@@ -27,84 +31,70 @@ export interface DashboardOptions {
   webDist?: string;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res
-    .writeHead(status, {
-      "content-type": "application/json",
-      "cache-control": "no-store",
-      "content-length": Buffer.byteLength(text),
-    })
-    .end(text);
-}
+const sendFile = (c: Context, file: string, headers: Record<string, string> = {}) =>
+  c.body(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, 200, {
+    "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
+    ...headers,
+  });
 
-export function dashboardHandler({ runsRoot, webDist = WEB_DIST }: DashboardOptions): http.RequestListener {
+export function dashboardApp({ runsRoot, webDist = WEB_DIST }: DashboardOptions) {
   const store = createStore(runsRoot);
-  const table = routes(store, runsRoot);
-  const episodeFile = new RegExp(`^/api/runs/(${NAME})/episodes/(${NAME})/files/(${NAME})$`);
-
-  return async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://dashboard");
-    try {
-      if (url.pathname.startsWith("/api/")) {
-        const file = episodeFile.exec(url.pathname);
-        if (file && req.method === "GET") {
-          const dir = store.runDir(file[1]!);
-          const target = dir && store.open(file[1]!).episodeFile(file[2]!, file[3]!);
-          if (!target) throw new HttpError(404, "no such file");
-          res.writeHead(200, {
-            "content-type": TYPES[path.extname(target)] ?? "application/octet-stream",
-            "cache-control": "max-age=3600",
-          });
-          fs.createReadStream(target).pipe(res);
-          return;
-        }
-        for (const [pattern, method, handler] of table) {
-          const m = pattern.exec(url.pathname);
-          if (!m) continue;
-          if (req.method !== method) throw new HttpError(405, `${url.pathname} takes ${method}`);
-          return sendJson(res, 200, await handler({ url, params: m.slice(1), body: () => readBody(req) }));
-        }
-        throw new HttpError(404, `no such endpoint: ${url.pathname}`);
-      }
-      if (req.method !== "GET") throw new HttpError(405, "only GET");
+  const name = `{${NAME}}`;
+  return new Hono()
+    .use("/api/*", async (c, next) => {
+      await next();
+      // answers change as runs grow; an episode's screenshots do not, and say so themselves
+      if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+    })
+    .route("/api", apiRoutes(store, runsRoot))
+    .get(`/api/runs/:id${name}/episodes/:episode${name}/files/:file${name}`, (c) => {
+      const { id, episode, file } = c.req.param();
+      const target = store.runDir(id) && store.open(id).episodeFile(episode, file);
+      if (!target) throw httpError(404, "no such file");
+      return sendFile(c, target, { "cache-control": "max-age=3600" });
+    })
+    .all("/api/*", (c) => c.json({ error: `no such endpoint: ${c.req.path}` }, 404))
+    .get("*", (c) => {
       let rel: string;
       try {
-        rel = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
+        rel = decodeURIComponent(c.req.path).replace(/^\/+/, "") || "index.html";
       } catch {
-        throw new HttpError(400, "bad path encoding");
+        throw httpError(400, "bad path encoding");
       }
       const file = resolveInside(webDist, rel);
-      if (!file) throw new HttpError(400, "path escapes the web root");
+      if (!file) throw httpError(400, "path escapes the web root");
       if (!fs.existsSync(webDist))
-        return res
-          .writeHead(503, { "content-type": "text/plain" })
-          .end(
-            "The dashboard's web app is not built: `reasonlab dashboard` builds it, or run `npm run build -w @reasonlab/dashboard`.",
-          );
-      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new HttpError(404, "not found");
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-      fs.createReadStream(file).pipe(res);
-    } catch (e) {
-      if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message });
-      return sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
-    }
-  };
+        return c.text(
+          "The dashboard's web app is not built: `reasonlab dashboard` builds it, or run `npm run build -w @reasonlab/dashboard`.",
+          503,
+        );
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw httpError(404, "not found");
+      return sendFile(c, file);
+    })
+    .all("*", (c) => c.json({ error: "only GET" }, 405))
+    .onError((e, c) =>
+      e instanceof HTTPException
+        ? c.json({ error: e.message }, e.status)
+        : c.json({ error: e instanceof Error ? e.message : String(e) }, 500),
+    );
 }
 
 /** Serves on loopback unless told otherwise; resolves once listening. */
 export async function startDashboard(options: DashboardOptions) {
-  const server = http.createServer(dashboardHandler(options));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 6007, options.host ?? "127.0.0.1", resolve);
+  const app = dashboardApp(options);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve(
+      { fetch: app.fetch, port: options.port ?? 6007, hostname: options.host ?? "127.0.0.1" },
+      () => resolve(s),
+    );
+    s.once("error", reject);
   });
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}/`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       }),
   };

@@ -3,10 +3,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  EventRecord,
+  isRedone,
   type LineProblem,
   LOG_FILES,
   MetricRecord,
   openRun,
+  restartsOf,
   runPaths,
   type Tail,
   tailJsonl,
@@ -24,6 +27,8 @@ export interface Series {
 
 interface RunCache {
   tail: Tail<MetricRecord>;
+  events: Tail<EventRecord>;
+  restarts: EventRecord[];
   series: Map<string, Series>;
   problems: LineProblem[];
   size: number;
@@ -47,7 +52,15 @@ export function createStore(runsRoot: string) {
     const file = path.join(dir, LOG_FILES.metrics);
     let cache = caches.get(id);
     if (!cache) {
-      cache = { tail: tailJsonl(file, MetricRecord), series: new Map(), problems: [], size: -1, mtime: 0 };
+      cache = {
+        tail: tailJsonl(file, MetricRecord),
+        events: tailJsonl(path.join(dir, LOG_FILES.events), EventRecord),
+        restarts: [],
+        series: new Map(),
+        problems: [],
+        size: -1,
+        mtime: 0,
+      };
       caches.set(id, cache);
     }
     const stat = fs.existsSync(file) ? fs.statSync(file) : null;
@@ -66,6 +79,17 @@ export function createStore(runsRoot: string) {
           s.value.push(value);
         }
       }
+      // a resumed run redoes the steps after its checkpoint: keep its records for them, as the
+      // runs reader does, not the stopped process's as well
+      cache.restarts.push(...restartsOf(cache.events.read().records));
+      if (cache.restarts.length)
+        for (const s of cache.series.values()) {
+          const keep = s.step.map((step, i) => !isRedone({ step, t: s.time[i]! }, cache!.restarts));
+          if (keep.every(Boolean)) continue;
+          s.step = s.step.filter((_, i) => keep[i]);
+          s.time = s.time.filter((_, i) => keep[i]);
+          s.value = s.value.filter((_, i) => keep[i]);
+        }
       cache.size = stat.size;
       cache.mtime = stat.mtimeMs;
     }

@@ -4,8 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launchChromium } from "@reasonlab/operator";
+import { createRun, openRun, resumeRun } from "@reasonlab/runs";
 import type { Browser, Page } from "playwright";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ScalarsResponse } from "../src/api.js";
 import { startDashboard } from "../src/server.js";
 import { downsample } from "../src/store.js";
 import { seedRuns } from "./support/seed.js";
@@ -58,7 +60,7 @@ describe("dashboard in Chromium", () => {
     runs.rl.metrics(40, { "rl/reward_mean": 0.97, "rl/accuracy": 0.8 });
     // Within the page's one-second poll, without a reload.
     await expect.poll(() => chart.getAttribute("data-points"), { timeout: 5000 }).toBe("41");
-    await page.fill("#chart-filter", "accuracy");
+    await page.fill("#chart-filter", "rl/accuracy");
     await expect.poll(() => page.locator(".chart").count()).toBe(1);
   });
 
@@ -90,8 +92,10 @@ describe("dashboard in Chromium", () => {
   });
 
   it("replays an operator episode: screenshots, marks where it acted, outputs and actions", async () => {
-    await page.goto(`${dashboard.url}#/run/${id(runs.operate!.dir)}/episodes`);
+    // an operator run opens on its episodes, not on an empty charts tab
+    await page.goto(`${dashboard.url}#/run/${id(runs.operate!.dir)}`);
     await page.locator("#replay img").waitFor();
+    expect(await page.textContent(".tabs a.active")).toBe("episodes");
     await expect
       .poll(() => page.locator("#replay img").evaluate((img: HTMLImageElement) => img.naturalWidth))
       .toBe(1024);
@@ -139,6 +143,11 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${dashboard.url}#/evals`);
     await page.locator("#eval-table table").waitFor();
     expect(await page.textContent("#eval-table tbody")).toMatch(/sft-addition0\.900 \[0\.840, 0\.960\]/);
+    // in training order (SFT's run began first), not by name
+    expect(await page.locator("#eval-table tbody tr td:first-child").allTextContents()).toEqual([
+      "sft-addition",
+      "rl-arithmetic",
+    ]);
   });
 });
 
@@ -165,6 +174,29 @@ describe("dashboard server", () => {
     await page.goto(`${dashboard.url}#/run/${id(runs.sft.dir)}/charts`);
     await page.locator('.chart[data-key="train/loss"] canvas').waitFor();
     expect(await page.textContent(".problems")).toMatch(/1 unreadable line\(s\) skipped/);
+  });
+
+  it("shows each step of a resumed run once, live: the stopped process's redone steps drop out", async () => {
+    const run = createRun({ root, name: "resumed", kind: "pretrain" });
+    for (let step = 1; step <= 50; step++) run.metrics(step, { "train/loss": 1 });
+    run.close(); // as a SIGKILL leaves it: running, with steps after the last checkpoint (40)
+    const scalars = async () => {
+      const url = `${dashboard.url}api/runs/${id(run.dir)}/scalars?keys=train/loss&buckets=4000`;
+      const body = (await (await fetch(url)).json()) as ScalarsResponse;
+      return body.series["train/loss"]!;
+    };
+    expect((await scalars()).x).toHaveLength(50); // the dashboard has read the stopped process's steps
+    const again = resumeRun(run.dir, { fromStep: 40 });
+    for (let step = 41; step <= 60; step++) again.metrics(step, { "train/loss": 0.5 });
+    again.finish();
+    const after = await scalars();
+    expect(after.x).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(after.y.slice(40)).toEqual(Array(20).fill(0.5));
+    expect(
+      openRun(run.dir)
+        .read("metrics")
+        .records.map((r) => r.step),
+    ).toEqual(after.x);
   });
 
   it("validates votes", async () => {

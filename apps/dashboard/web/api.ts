@@ -17,62 +17,22 @@ export async function post<T>(path: string, data: unknown): Promise<T> {
   return body as T;
 }
 
-export interface RunRow {
-  id: string;
-  name?: string;
-  kind?: string;
-  status?: string;
-  backend?: string | null;
-  host?: { hostname: string };
-  updated?: number;
-  created?: number;
-  headline?: Record<string, number>;
-  error?: string;
-}
+// The API's response types come from the server's handlers (type-only: nothing of the server is
+// bundled), so a field the server renames breaks this build instead of the page.
+import type { EpisodeResponse, RunDetail } from "../src/api.js";
 
-export interface SeriesData {
-  x: number[];
-  y: (number | null)[];
-  lo?: (number | null)[];
-  hi?: (number | null)[];
-  total: number;
-}
-
-export interface RunDetail {
-  info: RunRow & { git?: { commit?: string } | null; error?: { message: string } | null; tags?: string[] };
-  config: unknown;
-  checkpoints: { name: string; step: number; stage: string | null }[];
-  episodes: EpisodeInfo[];
-  keys: string[];
-  evalKeys: string[];
-  problems: { file: string; line: number; kind: string; message: string }[];
-  version: string;
-}
-
-export interface EpisodeInfo {
-  id: string;
-  task: string;
-  seed?: number;
-  goal: string;
-  model: string;
-  status: string;
-  reward?: number | null;
-  steps: number;
-  viewport: { width: number; height: number };
-}
-
-export interface EpisodeStep {
-  index: number;
-  url: string;
-  screenshot?: string;
-  observation?: string;
-  modelOutput?: string;
-  action: Record<string, unknown> | null;
-  points: { x: number; y: number }[];
-  error?: string;
-  reward?: number | null;
-  durationMs?: number;
-}
+export type {
+  ArenaState,
+  EvalRow,
+  RunDetail,
+  RunRow,
+  SamplesResponse,
+  ScalarsResponse,
+  SeriesData,
+  VoteResponse,
+} from "../src/api.js";
+export type EpisodeInfo = RunDetail["episodes"][number];
+export type EpisodeStep = EpisodeResponse["steps"][number];
 
 /** Elements from a tag, attributes and children: enough DOM building without a framework. */
 export function h<K extends keyof HTMLElementTagNameMap>(

@@ -1,14 +1,6 @@
 // Arena: blind side-by-side answers to vote on, and the leaderboard the votes move.
-import { fmt, get, h, post } from "./api.js";
+import { type ArenaState, fmt, get, h, post, type VoteResponse } from "./api.js";
 import type { Page } from "./main.js";
-
-interface ArenaState {
-  board: { model: string; rating: number; lo: number; hi: number; battles: number; rank: number }[];
-  battles: number;
-  votes: number;
-  pending: { run: string; id: string; prompt: string; a: string; b: string }[];
-  pendingTotal: number;
-}
 
 export const arenaPage: Page = (root) => {
   const battle = h("div", { class: "battle", id: "battle" });
@@ -69,7 +61,7 @@ export const arenaPage: Page = (root) => {
       return;
     }
     const vote = (winner: string) => async () => {
-      const r = await post<{ a: string; b: string }>(`/api/arena/${encodeURIComponent(next.run)}/vote`, {
+      const r = await post<VoteResponse>(`/api/arena/${encodeURIComponent(next.run)}/vote`, {
         id: next.id,
         winner,
       });

@@ -1,15 +1,6 @@
 // Eval table: models x suites, the latest result of each with its 95% interval.
-import { fmt, get, h } from "./api.js";
+import { type EvalRow, fmt, get, h } from "./api.js";
 import type { Page } from "./main.js";
-
-interface EvalRow {
-  run: string;
-  runName: string;
-  suite: string;
-  model: string;
-  step?: number;
-  metrics: Record<string, { value: number | null; lo?: number | null; hi?: number | null; n?: number }>;
-}
 
 export const evalsPage: Page = (root) => {
   const table = h("div", { id: "eval-table" });
@@ -25,7 +16,7 @@ export const evalsPage: Page = (root) => {
   const load = async () => {
     const rows = await get<EvalRow[]>("/api/evals");
     const suites = [...new Set(rows.map((r) => r.suite))].sort();
-    const models = [...new Set(rows.map((r) => r.model))].sort();
+    const models = inTrainingOrder(rows);
     if (rows.length === 0) {
       table.replaceChildren(
         h(
@@ -66,3 +57,22 @@ export const evalsPage: Page = (root) => {
   const timer = setInterval(() => load().catch(() => {}), 5000);
   return () => clearInterval(timer);
 };
+
+/**
+ * Models in the order they were trained: by the run that first evaluated them (run ids begin with
+ * their creation time), then by step, so a pipeline reads pretrain, SFT, RL and a curve reads in
+ * order; by name, "demo-rl@60" would come before "demo-sft@300".
+ */
+function inTrainingOrder(rows: readonly EvalRow[]): string[] {
+  const first = new Map<string, { run: string; step: number }>();
+  const before = (a: { run: string; step: number }, b: { run: string; step: number }) =>
+    a.run < b.run || (a.run === b.run && a.step < b.step);
+  for (const r of rows) {
+    const key = { run: r.run, step: r.step ?? 0 };
+    const seen = first.get(r.model);
+    if (!seen || before(key, seen)) first.set(r.model, key);
+  }
+  return [...first.keys()].sort((a, b) =>
+    before(first.get(a)!, first.get(b)!) ? -1 : before(first.get(b)!, first.get(a)!) ? 1 : 0,
+  );
+}

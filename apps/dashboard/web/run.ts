@@ -9,15 +9,10 @@ import { samplesView } from "./samples.js";
 const TABS = ["charts", "samples", "episodes", "checkpoints", "config"] as const;
 
 export const runPage: Page = (root, [id, tabParam]) => {
-  const tab = (TABS as readonly string[]).includes(tabParam ?? "") ? tabParam! : "charts";
+  const asked = (TABS as readonly string[]).includes(tabParam ?? "") ? tabParam! : null;
   const header = h("div", { class: "run-header" });
-  const nav = h(
-    "div",
-    { class: "tabs" },
-    ...TABS.map((t) =>
-      h("a", { href: `#/run/${encodeURIComponent(id!)}/${t}`, class: t === tab ? "active" : "" }, t),
-    ),
-  );
+  const links = TABS.map((t) => h("a", { href: `#/run/${encodeURIComponent(id!)}/${t}` }, t));
+  const nav = h("div", { class: "tabs" }, ...links);
   const body = h("div", { class: "tab-body" });
   const problems = h("div", { class: "problems" });
   root.append(header, nav, problems, body);
@@ -59,6 +54,9 @@ export const runPage: Page = (root, [id, tabParam]) => {
       return;
     }
     renderHeader(detail);
+    // a run opens on what it has: an operator run's episodes, a training run's charts
+    const tab = asked ?? (detail.info.kind === "operate" ? "episodes" : "charts");
+    for (const [i, a] of links.entries()) a.className = TABS[i] === tab ? "active" : "";
     if (tab === "charts") cleanups.push(chartsTab(body, id!, detail, renderHeader));
     else if (tab === "samples") cleanups.push(samplesView(body, id!));
     else if (tab === "episodes") cleanups.push(replay(body, id!, detail.episodes));

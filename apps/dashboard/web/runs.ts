@@ -2,15 +2,6 @@
 import { ago, fmt, get, h, type RunRow } from "./api.js";
 import type { Page } from "./main.js";
 
-const HEADLINE_LABELS: Record<string, string> = {
-  "train/loss": "loss",
-  "rl/reward_mean": "reward",
-  "rl/accuracy": "rl acc",
-  "eval/accuracy": "eval acc",
-  "eval/loss": "eval loss",
-  "operate/success_rate": "success",
-};
-
 export function matcher(filter: string): (text: string) => boolean {
   const re = /^\/(.+)\/([a-z]*)$/.exec(filter.trim());
   if (re) {
@@ -63,19 +54,19 @@ export const runsPage: Page = (root) => {
   const render = () => {
     const match = matcher(filter.value);
     const shown = rows.filter((r) =>
-      match(`${r.name ?? ""} ${r.id} ${r.kind ?? ""} ${r.status ?? ""} ${r.backend ?? ""}`),
+      match("unreadable" in r ? r.id : `${r.name} ${r.id} ${r.kind} ${r.status} ${r.backend ?? ""}`),
     );
     summary.textContent = `${shown.length} of ${rows.length} runs`;
     compare.disabled = selected.size < 2;
     body.replaceChildren(
       ...shown.map((r) => {
-        if (!r.kind)
+        if ("unreadable" in r)
           return h(
             "tr",
             { "data-run": r.id },
             h("td", {}),
             h("td", {}, r.id),
-            h("td", { colspan: 6, class: "error" }, r.error ?? "unreadable run.json"),
+            h("td", { colspan: 6, class: "error" }, r.unreadable),
           );
         const box = h("input", {
           type: "checkbox",
@@ -86,8 +77,8 @@ export const runsPage: Page = (root) => {
             compare.disabled = selected.size < 2;
           },
         });
-        const headline = Object.entries(r.headline ?? {}).map(([k, v]) =>
-          h("span", { class: "metric" }, `${HEADLINE_LABELS[k] ?? k} ${fmt(v)}`),
+        const headline = Object.entries(r.headline).map(([k, v]) =>
+          h("span", { class: "metric" }, `${k} ${fmt(v)}`),
         );
         return h(
           "tr",
@@ -96,14 +87,14 @@ export const runsPage: Page = (root) => {
           h(
             "td",
             {},
-            h("a", { href: `#/run/${encodeURIComponent(r.id)}` }, r.name ?? r.id),
+            h("a", { href: `#/run/${encodeURIComponent(r.id)}` }, r.name),
             h("div", { class: "muted small" }, r.id),
           ),
           h("td", {}, r.kind),
-          h("td", {}, h("span", { class: `status ${r.status}` }, r.status ?? "")),
+          h("td", {}, h("span", { class: `status ${r.status}` }, r.status)),
           h("td", {}, r.backend ?? "–"),
-          h("td", {}, r.host?.hostname ?? "–"),
-          h("td", { title: r.updated ? new Date(r.updated).toLocaleString() : "" }, ago(r.updated)),
+          h("td", {}, r.host.hostname),
+          h("td", { title: new Date(r.updated).toLocaleString() }, ago(r.updated)),
           h("td", {}, ...headline),
         );
       }),

@@ -1,18 +1,7 @@
 // Samples: training rollouts or eval attempts, filtered by step, suite, correctness and text.
-import { fmt, get, h } from "./api.js";
+import { fmt, get, h, type SamplesResponse } from "./api.js";
 
-interface SampleRow {
-  step?: number;
-  suite?: string;
-  model?: string;
-  item?: string;
-  prompt: string;
-  completion: string;
-  expected?: string;
-  extracted?: string | null;
-  reward?: number | null;
-  correct?: boolean;
-}
+type SampleRow = SamplesResponse["rows"][number];
 
 export function samplesView(body: HTMLElement, id: string): () => void {
   const source = h(
@@ -52,9 +41,7 @@ export function samplesView(body: HTMLElement, id: string): () => void {
       q: text.value,
       limit: "100",
     });
-    const r = await get<{ total: number; steps: number[]; suites: string[]; rows: SampleRow[] }>(
-      `/api/runs/${encodeURIComponent(id)}/samples?${q}`,
-    );
+    const r = await get<SamplesResponse>(`/api/runs/${encodeURIComponent(id)}/samples?${q}`);
     fill(step, r.steps, "all steps");
     fill(suite, r.suites, "all suites");
     suite.hidden = source.value !== "eval";
@@ -68,8 +55,8 @@ export function samplesView(body: HTMLElement, id: string): () => void {
             "div",
             { class: "sample-head small" },
             s.step !== undefined ? `step ${s.step}` : "",
-            s.suite ? ` · ${s.suite}` : "",
-            s.item ? ` · ${s.item}` : "",
+            "suite" in s ? ` · ${s.suite}` : "",
+            "item" in s ? ` · ${s.item}` : "",
             ` · reward ${fmt(s.reward ?? null, 2)}`,
             s.expected !== undefined ? ` · expected ${s.expected}` : "",
             s.extracted !== undefined ? ` · got ${s.extracted ?? "nothing"}` : "",

@@ -8,9 +8,10 @@
 // operator does one browser task, so the dashboard has curves, eval results and an episode to replay.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { defineCommand } from "@reasonlab/command";
 import type { Problem } from "@reasonlab/env-math";
+import type { BackendName } from "@reasonlab/policy";
 import { checkpointStep, defaultRunsRoot, readJsonFile } from "@reasonlab/runs";
-import { defineCommand } from "@reasonlab/runs/command";
 import { z } from "zod";
 
 export const DEMO_CONFIG = path.resolve(
@@ -67,7 +68,7 @@ const demo = defineCommand({
       });
     } catch (e) {
       throw new Error(
-        `the demo stopped: training failed (\`reasonlab runs list --root ${runs}\` shows which stage): ${(e as Error).message}`,
+        `the demo stopped: training failed (\`reasonlab runs list ${runs}\` shows which stage): ${(e as Error).message}`,
       );
     }
     const [pretrain, sft, rl] = results;
@@ -144,7 +145,7 @@ export interface ProbeRow {
  */
 async function probeStages(
   dirs: { pretrain: string; sft: string; rl: string },
-  backend: string,
+  backend: BackendName,
   quick?: boolean,
 ) {
   const {
@@ -157,7 +158,6 @@ async function probeStages(
     recordEvaluation,
   } = await import("@reasonlab/eval");
   const policy = await import("@reasonlab/policy");
-  const { resolveCheckpoint } = await import("@reasonlab/policy/cli");
   const { openLogWriter } = await import("@reasonlab/runs");
   const { sftConversation, verify } = await import("@reasonlab/env-math");
   const loaded = loadSuite(PROBE_SUITE);
@@ -169,8 +169,8 @@ async function probeStages(
 
   // the base model, in document format
   {
-    const tf = (await policy.loadBackend(backend as never)).tf;
-    const ckpt = await resolveCheckpoint(dirs.pretrain);
+    const tf = (await policy.loadBackend(backend)).tf;
+    const ckpt = policy.resolveCheckpoint(dirs.pretrain);
     const { model, tokenizer } = policy.loadCheckpoint(tf, ckpt);
     try {
       const t0 = performance.now();
@@ -313,22 +313,8 @@ async function operatorEpisode(root: string): Promise<string | null> {
   }
   const run = createRun({ root, name: "demo-operate", kind: "operate" });
   try {
-    await env.reset("multi-page-form", 1);
-    const task = env.task();
-    const episode = run.episode({
-      task: "multi-page-form",
-      seed: 1,
-      goal: task.instruction,
-      model: "expert",
-      viewport: env.session.computer.viewport(),
-    });
-    const result = await op.runEpisode({
-      session: env.session,
-      model: op.expertModel(() => task),
-      goal: task.instruction,
-      episode,
+    const { task, result } = await op.runTask(env, "multi-page-form", 1, (t) => op.expertModel(() => t), {
       run,
-      score: () => env.score(),
     });
     console.log(`operator: ${task.instruction} -> ${result.status} in ${result.steps} steps`);
     run.finish();

@@ -1,12 +1,13 @@
 // One entry point; each package contributes its commands. Command modules import their heavy
 // dependencies (tfjs, Playwright) only when run, so `reasonlab --help` stays instant.
+
+import { type Command, UsageError } from "@reasonlab/command";
 import { commands as dashboard } from "@reasonlab/dashboard/cli";
 import { commands as env } from "@reasonlab/env-math/cli";
 import { commands as evaluation } from "@reasonlab/eval/cli";
 import { commands as operator } from "@reasonlab/operator/cli";
 import { commands as policy } from "@reasonlab/policy/cli";
 import { commands as runs } from "@reasonlab/runs/cli";
-import { type Command, UsageError } from "@reasonlab/runs/command";
 import { commands as demo } from "./demo.js";
 
 export const commands: Command[] = [

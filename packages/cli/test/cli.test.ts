@@ -68,7 +68,7 @@ describe("reasonlab", () => {
         /^On the \d+ traps, .*: pretrain \d+\/\d+ \(.*\), sft .*, rl \d+\/\d+ \(.*\)\.$/m,
       );
       expect(demo.stdout.match(/^(sft|rl) +(greedy|T=1 #\d) +(right|wrong): /gm)).toHaveLength(6);
-      const list = await run(["runs", "list", "--root", root, "--json"]);
+      const list = await run(["runs", "list", root, "--json"]);
       const infos = list.stdout
         .trim()
         .split("\n")

@@ -1,6 +1,6 @@
 // `reasonlab env`: list, sample, verify and export the math environments.
 import fs from "node:fs";
-import { commandGroup, defineCommand } from "@reasonlab/runs/command";
+import { commandGroup, defineCommand } from "@reasonlab/command";
 import { z } from "zod";
 
 const list = (s: string) =>

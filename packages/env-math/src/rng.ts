@@ -74,3 +74,20 @@ export function createRng(...seed: (number | string)[]): Rng {
   };
   return rng;
 }
+
+/**
+ * A bare uniform stream in [0, 1) from a 32-bit seed (mulberry32), for hot loops that draw
+ * millions of numbers and need nothing else: a model's initial weights, bootstrap resamples.
+ * It is the one other generator the project uses, kept beside createRng rather than copied into
+ * each package; the weights and intervals that tests and READMEs pin were drawn from it.
+ */
+export function uniformStream(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,6 +1,6 @@
 // `reasonlab eval run | watch | report | suites | arena | leaderboard | index | query`.
 import path from "node:path";
-import { commandGroup, defineCommand, UsageError } from "@reasonlab/runs/command";
+import { commandGroup, defineCommand, UsageError } from "@reasonlab/command";
 import { z } from "zod";
 
 const fmt = (v: number | null | undefined, digits = 3) =>
@@ -294,7 +294,7 @@ const arena = defineCommand({
         console.log(
           `${records.length} battles wait for votes: reasonlab dashboard --runs ${path.dirname(runWriter.dir)}`,
         );
-      else printBoard(decidedBattles(records));
+      else await printBoard(decidedBattles(records));
     } catch (e) {
       runWriter.fail(e);
       throw e;

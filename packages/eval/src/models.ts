@@ -51,9 +51,8 @@ export async function openModel(spec: string, { backend = "auto" as string } = {
 /** A checkpoint evaluated in-process with the policy's batched KV-cache sampler. */
 export async function checkpointModel(dir: string, backendName = "auto", batchSize = 64): Promise<Completer> {
   const policy = await import("@reasonlab/policy");
-  const { resolveCheckpoint } = await import("@reasonlab/policy/cli");
-  const ckpt = await resolveCheckpoint(dir);
-  const backend = await policy.loadBackend(backendName as never);
+  const ckpt = policy.resolveCheckpoint(dir);
+  const backend = await policy.loadBackend(policy.BackendName.parse(backendName));
   const { model, tokenizer } = policy.loadCheckpoint(backend.tf, ckpt);
   const room = model.config.contextLength;
   const step = checkpointStep(path.basename(path.resolve(ckpt)));

@@ -35,20 +35,15 @@ export async function evaluateOperator(
     for (const family of families) {
       for (let s = 0; s < suite.seeds; s++) {
         const seed = suite.firstSeed + s;
-        await env.reset(family, seed);
-        const task = env.task();
-        const model = client
-          ? op.createModel(suite.mode, { client, model: name })
-          : op.expertModel(() => task);
         const start = performance.now();
-        const result = await op.runEpisode({
-          session: env.session,
-          model,
-          goal: task.instruction,
-          maxSteps: suite.maxSteps ?? task.maxSteps,
-          maxSeconds: task.timeLimitMs / 1000,
-          score: () => env.score(),
-        });
+        const { task, result } = await op.runTask(
+          env,
+          family,
+          seed,
+          (task) =>
+            client ? op.createModel(suite.mode, { client, model: name }) : op.expertModel(() => task),
+          suite.maxSteps ? { maxSteps: suite.maxSteps } : {},
+        );
         rows.push({
           family,
           seed,

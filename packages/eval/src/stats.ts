@@ -1,4 +1,5 @@
 // The statistics evals report, computed as the field computes them.
+import { uniformStream } from "@reasonlab/env-math";
 
 /** Normal quantile for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;
@@ -89,17 +90,8 @@ export function mean(values: readonly number[]): { value: number; stderr: number
   return { value: m, stderr: Math.sqrt(variance / n), n };
 }
 
-/** A seeded uniform generator (mulberry32): bootstrap intervals are reproducible. */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform generator (env-math's uniformStream): bootstrap intervals are reproducible. */
+export const seededUniform = (seed: number): (() => number) => uniformStream(seed);
 
 /**
  * The mean of per-item values with a 95% percentile-bootstrap interval, resampling items with

@@ -22,13 +22,41 @@ export const ComputerAction = z.discriminatedUnion("type", [
     scroll_y: z.number().finite().default(0),
   }),
   z.object({ type: z.literal("type"), text: z.string().max(10_000) }),
-  z.object({ type: z.literal("keypress"), keys: z.array(z.string().min(1)).min(1) }),
+  z.object({
+    type: z.literal("keypress"),
+    keys: z.array(z.string().min(1)).min(1).describe('e.g. ["CTRL", "A"] or ["ENTER"]'),
+  }),
   z.object({ type: z.literal("wait"), ms: z.number().int().min(0).max(10_000).default(1000) }),
   z.object({ type: z.literal("goto"), url: z.string().min(1) }),
   z.object({ type: z.literal("back") }),
 ]);
 export type ComputerAction = z.infer<typeof ComputerAction>;
 export type ComputerActionInput = z.input<typeof ComputerAction>;
+
+/**
+ * The parameters of a function-calling model's `computer` tool, derived from ComputerAction: one
+ * flat object whose `type` names the action, with every action's fields beside it (function
+ * parameters must be an object at the top, so a union cannot stand there). Actions that share a
+ * field (x, y) share its schema. `screenshot` is left out: the agent sends one every step.
+ */
+export function computerToolParameters(omit: readonly string[] = ["screenshot"]) {
+  const types: string[] = [];
+  const fields: Record<string, unknown> = {};
+  for (const option of ComputerAction.options) {
+    const { properties } = z.toJSONSchema(option, { io: "input" }) as unknown as {
+      properties: { type: { const: string } } & Record<string, unknown>;
+    };
+    const { type, ...rest } = properties;
+    if (omit.includes(type.const)) continue;
+    types.push(type.const);
+    Object.assign(fields, rest);
+  }
+  return {
+    type: "object",
+    properties: { type: { type: "string", enum: types }, ...fields },
+    required: ["type"],
+  };
+}
 
 /**
  * Key names as computer-use models write them (CTRL, ENTER, ESC, arrows...) mapped to the names

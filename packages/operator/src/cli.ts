@@ -1,7 +1,7 @@
 // `reasonlab operate` (the agent on a task or a free goal) and `reasonlab web-tasks list|serve|demos`.
 import fs from "node:fs";
 import readline from "node:readline";
-import { commandGroup, defineCommand, UsageError } from "@reasonlab/runs/command";
+import { commandGroup, defineCommand, UsageError } from "@reasonlab/command";
 import { z } from "zod";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -89,7 +89,7 @@ const operate = defineCommand({
     'reasonlab operate --url https://example.com --goal "find the contact page" --model gpt-4o --mode tools',
   ],
   async run(o) {
-    const { createRun, defaultRunsRoot } = await import("@reasonlab/runs");
+    const { createRun, defaultRunsRoot, METRIC } = await import("@reasonlab/runs");
     const op = await import("./index.js");
     if (o.task) {
       try {
@@ -108,8 +108,11 @@ const operate = defineCommand({
     try {
       const client =
         o.model === "expert" ? null : op.openaiClient({ ...(o.baseUrl ? { baseURL: o.baseUrl } : {}) });
-      const model = (task: () => import("./tasks/task.js").TaskInstance) =>
-        client ? op.createModel(o.mode, { client, model: o.model }) : op.expertModel(task);
+      const model = (task: import("./tasks/task.js").TaskInstance | null) => {
+        if (client) return op.createModel(o.mode, { client, model: o.model });
+        if (!task) throw new UsageError("operate: the expert model needs --task");
+        return op.expertModel(() => task);
+      };
       const onStep = (r: import("./agent.js").StepReport) =>
         console.log(
           `  step ${String(r.step + 1).padStart(2)}  ${(r.error ? `error: ${r.error}` : r.actions.join(", ") || "(no action)").slice(0, 100).padEnd(60)}` +
@@ -120,28 +123,13 @@ const operate = defineCommand({
         env = await op.createTaskEnv({ browser });
         for (let i = 0; i < o.episodes; i++) {
           const seed = o.seed + i;
-          await env.reset(o.task, seed);
-          const task = env.task();
-          console.log(`${o.task}/${seed}: ${task.instruction}`);
-          const viewport = env.session.computer.viewport();
-          const episode = run.episode({
-            task: o.task,
-            seed,
-            goal: task.instruction,
-            model: o.model,
-            viewport,
-          });
-          const result = await op.runEpisode({
-            session: env.session,
-            model: model(() => task),
-            goal: task.instruction,
-            maxSteps: o.maxSteps ?? task.maxSteps,
-            maxSeconds: Math.min(o.maxSeconds, task.timeLimitMs / 1000),
-            supervisor,
-            episode,
+          const { result } = await op.runTask(env, o.task, seed, model, {
             run,
-            score: () => env!.score(),
+            supervisor,
+            onStart: (task) => console.log(`${o.task}/${seed}: ${task.instruction}`),
             onStep,
+            ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}),
+            maxSeconds: o.maxSeconds,
           });
           if (result.status === "success") solved++;
           console.log(
@@ -149,7 +137,7 @@ const operate = defineCommand({
           );
           if (supervisor.stopped()) break;
         }
-        run.metrics(0, { "operate/success_rate": solved / o.episodes });
+        run.metrics(0, { [METRIC.operateSuccess]: solved / o.episodes });
         console.log(`solved ${solved}/${o.episodes}`);
       } else {
         const origins = o.allow ?? [new URL(o.url!).origin];
@@ -164,9 +152,7 @@ const operate = defineCommand({
           });
           const result = await op.runEpisode({
             session,
-            model: model(() => {
-              throw new Error("no task");
-            }),
+            model: model(null),
             goal: o.goal!,
             maxSteps: o.maxSteps ?? 30,
             maxSeconds: o.maxSeconds,

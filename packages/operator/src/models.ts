@@ -4,7 +4,7 @@
 //   text     - Chat Completions, text only: the indexed snapshot in, one grammar line out
 import OpenAI from "openai";
 import { z } from "zod";
-import { ComputerAction, type ComputerActionInput } from "./actions.js";
+import { ComputerAction, type ComputerActionInput, computerToolParameters } from "./actions.js";
 import { type AgentInput, type AgentModel, type Decision, ModelOutputError } from "./agent.js";
 import { formatCommand, GRAMMAR_HELP, parseCommand, resolveCommand } from "./grammar.js";
 import { renderSnapshot } from "./snapshot.js";
@@ -83,40 +83,7 @@ const TOOLS: OpenAI.Chat.ChatCompletionTool[] = [
     function: {
       name: "computer",
       description: "Perform one mouse or keyboard action on the browser. Coordinates are screenshot pixels.",
-      parameters: {
-        type: "object",
-        properties: {
-          type: {
-            type: "string",
-            enum: [
-              "click",
-              "double_click",
-              "move",
-              "drag",
-              "scroll",
-              "type",
-              "keypress",
-              "wait",
-              "goto",
-              "back",
-            ],
-          },
-          x: { type: "number" },
-          y: { type: "number" },
-          button: { type: "string", enum: ["left", "right", "middle"] },
-          path: {
-            type: "array",
-            items: { type: "object", properties: { x: { type: "number" }, y: { type: "number" } } },
-          },
-          scroll_x: { type: "number" },
-          scroll_y: { type: "number" },
-          text: { type: "string" },
-          keys: { type: "array", items: { type: "string" }, description: 'e.g. ["CTRL", "A"] or ["ENTER"]' },
-          ms: { type: "number" },
-          url: { type: "string" },
-        },
-        required: ["type"],
-      },
+      parameters: computerToolParameters(),
     },
   },
   {

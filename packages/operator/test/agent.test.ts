@@ -6,11 +6,11 @@ import path from "node:path";
 import { createRun, openRun, type RunWriter } from "@reasonlab/runs";
 import type { Browser } from "playwright";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AgentModel, runEpisode } from "../src/agent.js";
+import type { AgentModel } from "../src/agent.js";
 import { launchChromium } from "../src/browser.js";
 import { computerModel, openaiClient, textModel, toolsModel } from "../src/models.js";
 import { type ConfirmRequest, createSupervisor } from "../src/supervisor.js";
-import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
+import { createTaskEnv, runTask, type TaskEnv, type TaskRunOptions } from "../src/tasks/env.js";
 import { startTaskServer, type TaskServer } from "../src/tasks/server.js";
 import { type ExpertServer, startExpertServer } from "./support/expert-openai.js";
 
@@ -42,36 +42,13 @@ afterEach(async () => {
   model = null;
 });
 
-async function episode(
-  family: string,
-  seed: number,
-  agent: AgentModel,
-  extra: Partial<Parameters<typeof runEpisode>[0]> = {},
-) {
-  await env.reset(family, seed);
-  const task = env.task();
-  const writer = run.episode({
-    task: family,
-    seed,
-    goal: task.instruction,
-    model: agent.name,
-    viewport: env.session.computer.viewport(),
-  });
-  const result = await runEpisode({
-    session: env.session,
-    model: agent,
-    goal: task.instruction,
-    maxSteps: task.maxSteps,
-    episode: writer,
-    run,
-    score: () => env.score(),
-    ...extra,
-  });
+async function episode(family: string, seed: number, agent: AgentModel, extra: TaskRunOptions = {}) {
+  const { result, episode: id } = await runTask(env, family, seed, agent, { run, ...extra });
   const reader = openRun(run.dir);
-  const steps = reader.episodeSteps(writer.id);
+  const steps = reader.episodeSteps(id!);
   expect(steps.problems).toEqual([]);
-  const info = reader.episodes().find((e) => e.id === writer.id)!;
-  return { result, steps: steps.records, info, reader, id: writer.id };
+  const info = reader.episodes().find((e) => e.id === id)!;
+  return { result, steps: steps.records, info, reader, id: id! };
 }
 
 describe("the agent loop through the OpenAI protocol", () => {

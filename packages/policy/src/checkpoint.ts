@@ -2,7 +2,7 @@
 // tokenizer as JSON, and, for resuming, the optimizer's moments and the trainer's position.
 import fs from "node:fs";
 import path from "node:path";
-import { readJsonFile } from "@reasonlab/runs";
+import { openRun, readJsonFile } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { initModel, type Model, ModelConfig } from "./model.js";
@@ -119,4 +119,15 @@ function assign(
     v.assign(incoming);
     incoming.dispose();
   }
+}
+
+/** A checkpoint folder as given, or a run directory's newest checkpoint: what every command accepts. */
+export function resolveCheckpoint(dir: string): string {
+  if (fs.existsSync(path.join(dir, FILES.weights))) return dir;
+  if (fs.existsSync(path.join(dir, "run.json"))) {
+    const ckpts = openRun(dir).checkpoints();
+    if (ckpts.length === 0) throw new Error(`${dir}: this run has no checkpoint yet`);
+    return ckpts[ckpts.length - 1]!.dir;
+  }
+  throw new Error(`${dir}: neither a checkpoint (${FILES.weights}) nor a run directory (run.json)`);
 }

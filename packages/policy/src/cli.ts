@@ -1,21 +1,7 @@
 // `reasonlab train | serve | sample | backends`: the policy's commands.
-import fs from "node:fs";
-import path from "node:path";
-import { defineCommand } from "@reasonlab/runs/command";
+import { defineCommand } from "@reasonlab/command";
 import { z } from "zod";
 import { BackendName } from "./backend.js";
-
-/** A checkpoint folder, or a run directory (its newest checkpoint). */
-export async function resolveCheckpoint(dir: string): Promise<string> {
-  if (fs.existsSync(path.join(dir, "model.safetensors"))) return dir;
-  const { openRun } = await import("@reasonlab/runs");
-  if (fs.existsSync(path.join(dir, "run.json"))) {
-    const ckpts = openRun(dir).checkpoints();
-    if (ckpts.length === 0) throw new Error(`${dir}: this run has no checkpoint yet`);
-    return ckpts[ckpts.length - 1]!.dir;
-  }
-  throw new Error(`${dir}: neither a checkpoint (model.safetensors) nor a run directory (run.json)`);
-}
 
 const backendOption = {
   type: "string",
@@ -147,10 +133,10 @@ const serve = defineCommand({
   ],
   async run({ checkpoint, host, port, name, backend }) {
     const { loadBackend } = await import("./backend.js");
-    const { loadCheckpoint } = await import("./checkpoint.js");
+    const { loadCheckpoint, resolveCheckpoint } = await import("./checkpoint.js");
     const { startServer } = await import("./serve.js");
     const { tf, name: ran, device } = await loadBackend(backend);
-    const dir = await resolveCheckpoint(checkpoint);
+    const dir = resolveCheckpoint(checkpoint);
     const { model, tokenizer } = loadCheckpoint(tf, dir);
     const server = await startServer(
       { model, tokenizer, id: name },
@@ -185,11 +171,11 @@ const sampleCommand = defineCommand({
   }),
   async run({ checkpoint, prompt, n, temperature, maxTokens, seed, backend }) {
     const { loadBackend } = await import("./backend.js");
-    const { loadCheckpoint } = await import("./checkpoint.js");
+    const { loadCheckpoint, resolveCheckpoint } = await import("./checkpoint.js");
     const { sample } = await import("./sample.js");
     const { renderChat } = await import("./chat.js");
     const { tf } = await loadBackend(backend);
-    const { model, tokenizer } = loadCheckpoint(tf, await resolveCheckpoint(checkpoint));
+    const { model, tokenizer } = loadCheckpoint(tf, resolveCheckpoint(checkpoint));
     const ids = renderChat(tokenizer, [{ role: "user", content: prompt }], { generation: true }).ids;
     const out = await sample(model, tokenizer, [ids], { n, temperature, maxTokens, seed });
     for (const c of out) console.log(`${c.text}\n[${c.finishReason}, ${c.tokens.length} tokens]\n`);

@@ -2,6 +2,7 @@
 // wasm, cpu and webgpu all have, no tensor above rank 4, no gather in the backward pass.
 // Small models are bound by per-op overhead, so the forward pass keeps activations as 2-D
 // [tokens, width] matrices and fuses what it can (one qkv matmul, one rotary pass for q and k).
+import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 
@@ -112,15 +113,7 @@ export function initModel(
   { empty = false } = {},
 ): Model {
   const config = ModelConfig.parse(configInput);
-  let s = (seed >>> 0) + 0x9e3779b9;
-  const uniform = () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = uniformStream((seed >>> 0) + 0x9e3779b9);
   const params = new Map<string, TF.Variable>();
   for (const spec of paramSpecs(config)) {
     const size = spec.shape.reduce((a, b) => a * b, 1);

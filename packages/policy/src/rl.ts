@@ -22,7 +22,7 @@ import {
   splitOf,
   type WeightedReward,
 } from "@reasonlab/env-math";
-import type { RunWriter } from "@reasonlab/runs";
+import { METRIC, type RunWriter } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
@@ -319,7 +319,7 @@ export async function trainRl(
     initialAccuracy = await evaluate();
     accuracy = initialAccuracy;
     if (initialAccuracy !== null) {
-      run.metrics(0, { "eval/accuracy": initialAccuracy });
+      run.metrics(0, { [METRIC.evalAccuracy]: initialAccuracy });
       log(
         `rl step 0/${state.totalSteps}  held-out accuracy ${(initialAccuracy * 100).toFixed(1)}% before RL`,
       );
@@ -556,9 +556,9 @@ export async function trainRl(
       const last = state.step === state.totalSteps;
       if (state.step % stage.evalEvery === 0 || last) accuracy = await evaluate();
       const values: Record<string, number | null> = {
-        "rl/reward_mean": lastReward,
+        [METRIC.rlReward]: lastReward,
         "rl/reward_std": Math.sqrt(mean(rewardsAll.map((r) => (r - lastReward) ** 2))),
-        "rl/accuracy": mean(sampled.map((r) => (r.correct ? 1 : 0))),
+        [METRIC.rlAccuracy]: mean(sampled.map((r) => (r.correct ? 1 : 0))),
         "rl/zero_variance_frac": stage.dynamicSampling
           ? dropped / (dropped + groups.length || 1)
           : mean(groups.map((g) => (zeroVariance(g.map((r) => r.reward)) ? 1 : 0))),
@@ -576,7 +576,7 @@ export async function trainRl(
         "rl/rollout_wait_seconds": rolloutWait,
         "rl/update_seconds": updateSeconds,
         "system/tensors": tf.memory().numTensors,
-        ...(state.step % stage.evalEvery === 0 || last ? { "eval/accuracy": accuracy } : {}),
+        ...(state.step % stage.evalEvery === 0 || last ? { [METRIC.evalAccuracy]: accuracy } : {}),
       };
       if (state.step % stage.logEvery === 0 || last || state.step === 1) {
         run.metrics(state.step, values);
@@ -597,7 +597,7 @@ export async function trainRl(
             },
           });
         log(
-          `rl step ${state.step}/${state.totalSteps}  reward ${lastReward.toFixed(3)}  acc ${((values["rl/accuracy"] as number) * 100).toFixed(0)}%  len ${(values["rl/response_length"] as number).toFixed(0)}  ` +
+          `rl step ${state.step}/${state.totalSteps}  reward ${lastReward.toFixed(3)}  acc ${((values[METRIC.rlAccuracy] as number) * 100).toFixed(0)}%  len ${(values["rl/response_length"] as number).toFixed(0)}  ` +
             `zero-var ${((values["rl/zero_variance_frac"] as number) * 100).toFixed(0)}%  clip ${(clipFraction * 100).toFixed(1)}%  gnorm ${gradNorm.toFixed(2)}  ` +
             `rollout ${rolloutSeconds.toFixed(1)}s${overlap ? ` (waited ${rolloutWait.toFixed(1)}s)` : ""} update ${updateSeconds.toFixed(1)}s` +
             (state.step % stage.evalEvery === 0 || last

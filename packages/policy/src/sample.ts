@@ -3,6 +3,7 @@
 // the last position's logits, with a seeded generator per row, so a seed fixes the output.
 import { createRng, type Rng } from "@reasonlab/env-math";
 import { z } from "zod";
+import { yieldToEventLoop } from "./event-loop.js";
 import { hidden, type KvCache, logitsOf, type Model, positionRows, ropeAt } from "./model.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -40,6 +41,8 @@ export interface Completion {
 export interface SampleEvents {
   /** Called as each token is chosen (for streaming), with the text it adds. */
   onToken?: (row: number, token: TokenChoice, text: string) => void;
+  /** Stops after the current token when aborted (a streaming client went away); rows end as they are. */
+  signal?: AbortSignal;
 }
 
 function logSoftmax(logits: Float32Array, from: number, V: number, out: Float64Array) {
@@ -206,7 +209,11 @@ export async function sample(
         }
         events.onToken?.(r, choice, added);
       }
-      if (done.every(Boolean) || s === steps - 1) break;
+      // a listener (a streaming client) needs the event loop to turn between tokens: on wasm and
+      // cpu every await here resolves as a microtask, so without this the tokens would reach the
+      // socket only when the whole generation is done, and a client's going away would not be seen
+      if (events.onToken || events.signal) await yieldToEventLoop();
+      if (done.every(Boolean) || s === steps - 1 || events.signal?.aborted) break;
       const L = cache.length + 1;
       logits = tf.tidy(() => {
         const posT = tf.tensor2d(

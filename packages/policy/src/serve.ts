@@ -1,9 +1,14 @@
-// An OpenAI-compatible HTTP server for a policy checkpoint: /v1/models, /v1/chat/completions and
-// /v1/completions, streaming over SSE. Requests are validated with zod and answered with the
-// OpenAI error shape; generations run one at a time, in arrival order, so they never interleave.
+// An OpenAI-compatible HTTP server for a policy checkpoint, on Hono: /v1/models,
+// /v1/chat/completions and /v1/completions, streaming over SSE. Requests are validated with zod and
+// answered with the OpenAI error shape; generations run one at a time, in arrival order, so they
+// never interleave, and a streamed generation stops when its client goes away.
 import { randomUUID } from "node:crypto";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { streamSSE } from "hono/streaming";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { type ChatMessage, renderChat } from "./chat.js";
 import type { Model } from "./model.js";
@@ -45,7 +50,7 @@ export const CompletionRequest = z.looseObject({
 
 class ApiError extends Error {
   constructor(
-    readonly status: number,
+    readonly status: ContentfulStatusCode,
     message: string,
     readonly type = "invalid_request_error",
     readonly param: string | null = null,
@@ -55,15 +60,9 @@ class ApiError extends Error {
   }
 }
 
-function sendError(res: http.ServerResponse, e: ApiError) {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res
-    .writeHead(e.status, { "content-type": "application/json" })
-    .end(JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } }));
-}
+/** The one error shape of this API: OpenAI's. */
+const errorResponse = (c: Context, e: ApiError) =>
+  c.json({ error: { message: e.message, type: e.type, param: e.param, code: e.code } }, e.status);
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
@@ -73,16 +72,9 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   throw new ApiError(400, `${param ? `${param}: ` : ""}${issue.message}`, "invalid_request_error", param);
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError(413, `request body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+async function readJson(c: Context): Promise<unknown> {
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return await c.req.json();
   } catch {
     throw new ApiError(400, "request body is not valid JSON");
   }
@@ -117,20 +109,54 @@ export async function startServer(
     return run;
   };
 
-  /** Starts a server-sent event stream; each chunk carries the completion's id, type, time and model. */
-  const eventStream = (res: http.ServerResponse, completionId: string, object: string) => {
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
+  /**
+   * Answers with a server-sent event stream: `write` sends a chunk carrying the completion's id,
+   * type, time and model. A client that goes away aborts `signal`, which stops the generation, so
+   * the queue moves on to the next request instead of finishing text nobody reads.
+   */
+  const eventStream = (
+    c: Context,
+    completionId: string,
+    object: string,
+    /** Streams the chunks of one generation; returns the completions it made. */
+    produce: (
+      write: (choices: unknown[], extra?: Record<string, unknown>) => void,
+      signal: AbortSignal,
+    ) => Promise<Completion[]>,
+  ) =>
+    streamSSE(c, async (stream) => {
+      const gone = new AbortController();
+      stream.onAbort(() => gone.abort());
+      c.req.raw.signal.addEventListener("abort", () => gone.abort());
+      const write = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+        if (!gone.signal.aborted)
+          void stream.writeSSE({
+            data: JSON.stringify(envelope(completionId, object, { choices, ...extra })),
+          });
+      };
+      const made = await produce(write, gone.signal);
+      if (gone.signal.aborted) {
+        const tokens = made.reduce((n, c) => n + c.tokens.length, 0);
+        log(`${completionId}: the client went away; generation stopped after ${tokens} tokens`);
+      } else await stream.writeSSE({ data: "[DONE]" });
     });
-    return (choices: unknown[], extra: Record<string, unknown> = {}) =>
-      res.write(
-        `data: ${JSON.stringify({ id: completionId, object, created: Math.floor(Date.now() / 1000), model: id, choices, ...extra })}\n\n`,
-      );
-  };
+
+  /** What every answer and streamed chunk carries: the completion's id, type, time and model. */
+  const envelope = (completionId: string, object: string, body: Record<string, unknown>) => ({
+    id: completionId,
+    object,
+    created: Math.floor(Date.now() / 1000),
+    model: id,
+    ...body,
+  });
 
   const tokenText = (t: TokenChoice) => (t.id === tok.special["<|end|>"] ? "" : tok.decode([t.id]));
+  /** One token in the chat API's logprobs shape. */
+  const logprob = (tokenId: number, value: number, token = tok.decode([tokenId])) => ({
+    token,
+    logprob: value,
+    bytes: [...tok.tokenBytes(tokenId)],
+  });
   const usageOf = (promptTokens: number, completions: Completion[]) => {
     const completion = completions.reduce((n, c) => n + c.tokens.length, 0);
     return {
@@ -139,7 +165,6 @@ export async function startServer(
       total_tokens: promptTokens + completion,
     };
   };
-
   function options(
     body: z.infer<typeof ChatCompletionRequest> | z.infer<typeof CompletionRequest>,
     promptLength: number,
@@ -162,15 +187,14 @@ export async function startServer(
         "messages",
         "context_length_exceeded",
       );
-    const o: SampleOptionsInput = {
+    return {
       maxTokens: Math.min(maxTokens ?? room, room),
       temperature: body.temperature ?? 1,
       topP: body.top_p ?? 1,
       n: body.n ?? 1,
       seed: body.seed ?? Math.floor(Math.random() * 2 ** 31),
       stop: body.stop == null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop,
-    };
-    return o;
+    } satisfies SampleOptionsInput as SampleOptionsInput;
   }
 
   function chatMessages(body: z.infer<typeof ChatCompletionRequest>): ChatMessage[] {
@@ -192,8 +216,8 @@ export async function startServer(
     });
   }
 
-  async function chat(req: http.IncomingMessage, res: http.ServerResponse) {
-    const body = parse(ChatCompletionRequest, await readJson(req));
+  async function chat(c: Context) {
+    const body = parse(ChatCompletionRequest, await readJson(c));
     const prompt = renderChat(tok, chatMessages(body), { generation: true }).ids;
     const o = options(body, prompt.length, body.max_completion_tokens ?? body.max_tokens);
     o.topLogprobs = body.logprobs ? (body.top_logprobs ?? 0) : 0;
@@ -202,61 +226,48 @@ export async function startServer(
       body.logprobs
         ? {
             content: c.tokens.map((t) => ({
-              token: tokenText(t),
-              logprob: t.logprob,
-              bytes: [...tok.tokenBytes(t.id)],
-              top_logprobs: t.top.map((x) => ({
-                token: tok.decode([x.id]),
-                logprob: x.logprob,
-                bytes: [...tok.tokenBytes(x.id)],
-              })),
+              ...logprob(t.id, t.logprob, tokenText(t)),
+              top_logprobs: t.top.map((x) => logprob(x.id, x.logprob)),
             })),
             refusal: null,
           }
         : null;
-    if (body.stream) {
-      const chunk = eventStream(res, completionId, "chat.completion.chunk");
-      for (let i = 0; i < (o.n ?? 1); i++)
-        chunk([{ index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
-      const completions = await enqueue(() =>
-        sample(model, tok, [prompt], o, {
-          onToken: (row, token, text) => {
-            if (text || body.logprobs)
-              chunk([
-                {
-                  index: row,
-                  delta: { content: text },
-                  logprobs: body.logprobs
-                    ? {
-                        content: [
-                          {
-                            token: tokenText(token),
-                            logprob: token.logprob,
-                            bytes: [...tok.tokenBytes(token.id)],
-                            top_logprobs: [],
-                          },
-                        ],
-                      }
-                    : null,
-                  finish_reason: null,
-                },
-              ]);
-          },
-        }),
-      );
-      for (const [i, c] of completions.entries())
-        chunk([{ index: i, delta: {}, logprobs: null, finish_reason: c.finishReason }]);
-      if (body.stream_options?.include_usage) chunk([], { usage: usageOf(prompt.length, completions) });
-      res.end("data: [DONE]\n\n");
-      return;
-    }
+    if (body.stream)
+      return eventStream(c, completionId, "chat.completion.chunk", async (chunk, signal) => {
+        for (let i = 0; i < (o.n ?? 1); i++)
+          chunk([
+            { index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null },
+          ]);
+        const completions = await enqueue(() =>
+          sample(model, tok, [prompt], o, {
+            signal,
+            onToken: (row, token, text) => {
+              if (text || body.logprobs)
+                chunk([
+                  {
+                    index: row,
+                    delta: { content: text },
+                    logprobs: body.logprobs
+                      ? {
+                          content: [
+                            { ...logprob(token.id, token.logprob, tokenText(token)), top_logprobs: [] },
+                          ],
+                        }
+                      : null,
+                    finish_reason: null,
+                  },
+                ]);
+            },
+          }),
+        );
+        for (const [i, c] of completions.entries())
+          chunk([{ index: i, delta: {}, logprobs: null, finish_reason: c.finishReason }]);
+        if (body.stream_options?.include_usage) chunk([], { usage: usageOf(prompt.length, completions) });
+        return completions;
+      });
     const completions = await enqueue(() => sample(model, tok, [prompt], o));
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        id: completionId,
-        object: "chat.completion",
-        created: Math.floor(Date.now() / 1000),
-        model: id,
+    return c.json(
+      envelope(completionId, "chat.completion", {
         choices: completions.map((c, i) => ({
           index: i,
           message: { role: "assistant", content: c.text, refusal: null },
@@ -268,8 +279,8 @@ export async function startServer(
     );
   }
 
-  async function completions(req: http.IncomingMessage, res: http.ServerResponse) {
-    const body = parse(CompletionRequest, await readJson(req));
+  async function completions(c: Context) {
+    const body = parse(CompletionRequest, await readJson(c));
     if (body.echo) throw new ApiError(400, "echo is not supported", "invalid_request_error", "echo");
     const texts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
     const prompts = texts.map((t) => [tok.special["<|bos|>"], ...tok.encode(t)]);
@@ -294,27 +305,23 @@ export async function startServer(
         text_offset,
       };
     };
-    if (body.stream) {
-      const chunk = eventStream(res, completionId, "text_completion");
-      const result = await enqueue(() =>
-        sample(model, tok, prompts, o, {
-          onToken: (row, _token, text) => {
-            if (text) chunk([{ index: row, text, logprobs: null, finish_reason: null }]);
-          },
-        }),
-      );
-      for (const [i, c] of result.entries())
-        chunk([{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }]);
-      res.end("data: [DONE]\n\n");
-      return;
-    }
+    if (body.stream)
+      return eventStream(c, completionId, "text_completion", async (chunk, signal) => {
+        const result = await enqueue(() =>
+          sample(model, tok, prompts, o, {
+            signal,
+            onToken: (row, _token, text) => {
+              if (text) chunk([{ index: row, text, logprobs: null, finish_reason: null }]);
+            },
+          }),
+        );
+        for (const [i, c] of result.entries())
+          chunk([{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }]);
+        return result;
+      });
     const result = await enqueue(() => sample(model, tok, prompts, o));
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        id: completionId,
-        object: "text_completion",
-        created: Math.floor(Date.now() / 1000),
-        model: id,
+    return c.json(
+      envelope(completionId, "text_completion", {
         choices: result.map((c, i) => ({
           index: i,
           text: c.text,
@@ -329,64 +336,47 @@ export async function startServer(
     );
   }
 
-  const routes: Record<
-    string,
-    Partial<Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>>
-  > = {
-    "/v1/models": {
-      GET: async (_req, res) => {
-        res.writeHead(200, { "content-type": "application/json" }).end(
-          JSON.stringify({
-            object: "list",
-            data: [{ id, object: "model", created, owned_by: "reasonlab" }],
-          }),
-        );
-      },
-    },
-    "/v1/chat/completions": { POST: chat },
-    "/v1/completions": { POST: completions },
+  const urlError = (status: 404 | 405, code: string, message: string) =>
+    new ApiError(status, message, "invalid_request_error", null, code);
+  const notAllowed = (c: Context) => {
+    throw urlError(405, "method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}`);
   };
+  const app = new Hono({ strict: false })
+    .use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      if (c.res.status < 400) served++;
+      log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(0)}ms`);
+    })
+    .use(
+      bodyLimit({
+        maxSize: MAX_BODY,
+        onError: (c) => errorResponse(c, new ApiError(413, `request body over ${MAX_BODY} bytes`)),
+      }),
+    )
+    .get("/v1/models", (c) =>
+      c.json({ object: "list", data: [{ id, object: "model", created, owned_by: "reasonlab" }] }),
+    )
+    .all("/v1/models", notAllowed)
+    .post("/v1/chat/completions", chat)
+    .all("/v1/chat/completions", notAllowed)
+    .post("/v1/completions", completions)
+    .all("/v1/completions", notAllowed)
+    .notFound((c) =>
+      errorResponse(c, urlError(404, "unknown_url", `Unknown request URL: ${c.req.method} ${c.req.path}`)),
+    )
+    .onError((error, c) => {
+      if (error instanceof ApiError) return errorResponse(c, error);
+      log(`error: ${error.stack}`);
+      return errorResponse(
+        c,
+        new ApiError(500, "The server had an error while processing your request.", "server_error"),
+      );
+    });
 
-  const server = http.createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://server").pathname.replace(/\/+$/, "");
-    const started = performance.now();
-    try {
-      const route = routes[path];
-      if (!route)
-        throw new ApiError(
-          404,
-          `Unknown request URL: ${req.method} ${path}`,
-          "invalid_request_error",
-          null,
-          "unknown_url",
-        );
-      const handler = route[req.method ?? "GET"];
-      if (!handler)
-        throw new ApiError(
-          405,
-          `${req.method} is not allowed on ${path}`,
-          "invalid_request_error",
-          null,
-          "method_not_allowed",
-        );
-      await handler(req, res);
-      served++;
-    } catch (error) {
-      if (error instanceof ApiError) sendError(res, error);
-      else {
-        log(`error: ${(error as Error).stack}`);
-        sendError(
-          res,
-          new ApiError(500, "The server had an error while processing your request.", "server_error"),
-        );
-      }
-    } finally {
-      log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(0)}ms`);
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, resolve);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+    s.once("error", reject);
   });
   const address = server.address() as AddressInfo;
   return {

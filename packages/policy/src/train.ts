@@ -12,7 +12,7 @@ import {
   sftConversation,
   verify,
 } from "@reasonlab/env-math";
-import { createRun, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
+import { createRun, METRIC, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
@@ -406,16 +406,16 @@ async function trainStage(
         windowStart = performance.now();
         const mem = tf.memory();
         run.metrics(state.step, {
-          "train/loss": lastLoss,
+          [METRIC.trainLoss]: lastLoss,
           "train/lr": lr,
           "train/grad_norm": gradNorm,
           "train/tokens_per_s": tokensPerSecond,
           "train/tokens_seen": state.tokensSeen,
           "system/tensors": mem.numTensors,
           "system/tensor_mb": mem.numBytes / 2 ** 20,
-          ...(state.step % stage.evalEvery === 0 || last ? { "eval/loss": evalLoss } : {}),
+          ...(state.step % stage.evalEvery === 0 || last ? { [METRIC.evalLoss]: evalLoss } : {}),
           ...((stage.accuracyEvery > 0 && state.step % stage.accuracyEvery === 0) || last
-            ? { "eval/accuracy": accuracy }
+            ? { [METRIC.evalAccuracy]: accuracy }
             : {}),
         });
         const eta =
@@ -552,7 +552,7 @@ async function runPipeline(
     const stage = config.stages[index]!;
     const resuming = resume !== null && index === fromStage;
     const run = resuming
-      ? resumeRun(resume.runDir)
+      ? resumeRun(resume.runDir, { fromStep: trainer?.step ?? 0 })
       : createRun({
           root: config.runs,
           name: `${config.name}-${stage.stage}`,

@@ -26,6 +26,8 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), "policy-rl-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const close = (got: number[][], want: number[][]) => {
+  // the shapes first: a missing row or value must fail, not pass unchecked
+  expect(got.map((r) => r.length)).toEqual(want.map((r) => r.length));
   for (const [i, row] of got.entries())
     for (const [j, x] of row.entries()) expect(x).toBeCloseTo(want[i]![j]!, 5);
 };

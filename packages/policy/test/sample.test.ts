@@ -77,17 +77,19 @@ describe("sampling with a KV cache", () => {
     expect(a).toHaveLength(3);
     expect(new Set(a.map((c) => c.text)).size).toBeGreaterThan(1);
     for (const c of a) expect(c.tokens.length).toBeLessThanOrEqual(10);
-    const stopAt = a[0]!.text.slice(2, 3);
-    if (stopAt) {
-      const [cut] = await sample(model, tok, [ids], {
-        temperature: 1.5,
-        maxTokens: 10,
-        seed: 7,
-        stop: [stopAt],
-      });
-      expect(cut!.text).toBe(a[0]!.text.slice(0, a[0]!.text.indexOf(stopAt)));
-      expect(cut!.finishReason).toBe("stop");
-    }
+    // a stop string taken from the longest sample, which must be long enough to hold one
+    const k = a.reduce((best, c, i) => (c.text.length > a[best]!.text.length ? i : best), 0);
+    expect(a[k]!.text.length).toBeGreaterThanOrEqual(3);
+    const stopAt = a[k]!.text.slice(2, 3);
+    const cut = await sample(model, tok, [ids], {
+      temperature: 1.5,
+      n: 3,
+      maxTokens: 10,
+      seed: 7,
+      stop: [stopAt],
+    });
+    expect(cut[k]!.text).toBe(a[k]!.text.slice(0, a[k]!.text.indexOf(stopAt)));
+    expect(cut[k]!.finishReason).toBe("stop");
   });
 
   it("never leaks tensors across calls", async () => {

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
-import { initModel } from "../src/model.js";
+import { disposeModel, initModel } from "../src/model.js";
 import { type ServerHandle, startServer } from "../src/serve.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
@@ -152,5 +152,38 @@ describe("OpenAI-compatible server, through the official client", () => {
     const together = await Promise.all(asks.map((a) => client.chat.completions.create(a)));
     expect(together.map((r) => r.choices[0]!.message.content)).toEqual(alone);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("stops a streamed generation when its client goes away, and serves the next request", async () => {
+    // a model with room for long answers, so the generation outlasts the client
+    const long = initModel(
+      tf,
+      { vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 2, nHeads: 4, contextLength: 4096 },
+      22,
+    );
+    const lines: string[] = [];
+    const own = await startServer(
+      { model: long, tokenizer, id: "long" },
+      { port: 0, log: (l) => lines.push(l) },
+    );
+    try {
+      const ownClient = new OpenAI({ baseURL: own.url, apiKey: "unused", maxRetries: 0 });
+      const ask = { model: "long", messages, max_tokens: 4000, n: 4, temperature: 1, seed: 3 };
+      // what the whole generation is: this many tokens, one chunk each when streamed
+      const whole = (await ownClient.chat.completions.create(ask)).usage!.completion_tokens;
+      expect(whole).toBeGreaterThan(1000);
+      const stream = await ownClient.chat.completions.create({ ...ask, stream: true });
+      let read = 0;
+      for await (const _ of stream) if (++read === 3) break; // leaving the loop aborts the request
+      await expect.poll(() => lines.some((l) => l.includes("went away")), { timeout: 30_000 }).toBe(true);
+      const stopped = lines.find((l) => l.includes("went away"))!;
+      const tokens = Number(/after (\d+) tokens/.exec(stopped)![1]);
+      expect(tokens).toBeLessThan(whole / 4); // it stopped long before the end
+      const next = await ownClient.chat.completions.create({ model: "long", messages, max_tokens: 4 });
+      expect(next.choices[0]!.finish_reason).toBe("length");
+    } finally {
+      await own.close();
+      disposeModel(long);
+    }
   });
 });

@@ -63,6 +63,10 @@ describe("training", () => {
       "eval/loss": expect.any(Number),
       "train/tokens_per_s": expect.any(Number),
     });
+    // it learns: 8 steps take the loss clearly below its start (ln 300 = 5.7 for a uniform guess)
+    const trainLoss = losses(pre!.runDir).map(([, l]) => l as number);
+    expect(trainLoss).toHaveLength(8);
+    expect(trainLoss.at(-1)!).toBeLessThan(trainLoss[0]! - 0.3);
     expect(sftRun.read("samples").records.length).toBeGreaterThan(0);
     expect(sft!.accuracy).not.toBeNull();
     // the tensor count is the same at every logged step: nothing leaks
@@ -160,27 +164,39 @@ describe("training", () => {
     expect(openRun(resumedAhead!.runDir).info()).toMatchObject({ kind: "rl", status: "finished" });
   });
 
-  it("a SIGTERM stops a training process within its current step, leaving a failed, resumable run", async () => {
+  it("a SIGTERM in the second of three stages stops it within its step, leaving that stage failed and resumable", async () => {
+    // each stage's run guards the process; a finished stage's handlers must be gone, or the first
+    // stage's would take the signal and the second would read "process exited before the run finished"
     const runs = path.join(root, "signal");
     const file = path.join(root, "signal.json");
-    fs.writeFileSync(file, JSON.stringify(config(runs, 100_000)));
+    const base = config(runs, 2);
+    const stages = [
+      base.stages![0]!,
+      { ...base.stages![1]!, steps: 100_000 },
+      {
+        stage: "rl",
+        steps: 2,
+        promptsPerStep: 2,
+        groupSize: 2,
+        data: { families: ["add"], difficulties: [1] },
+      },
+    ];
+    fs.writeFileSync(file, JSON.stringify({ ...base, stages }));
     const bin = path.join(import.meta.dirname, "..", "..", "cli", "bin", "reasonlab.mjs");
     const child = spawn(process.execPath, [bin, "train", "--config", file], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const dirs = () =>
+      (fs.existsSync(runs) ? fs.readdirSync(runs).sort() : []).map((d) => path.join(runs, d));
     try {
-      // Wait for a few training steps to be written, then stop it as a scheduler would.
-      const metrics = () => fs.readdirSync(runs).map((d) => path.join(runs, d, "metrics.jsonl"))[0];
-      await expect
-        .poll(
-          () =>
-            fs.existsSync(runs) && metrics() && fs.existsSync(metrics()!)
-              ? fs.readFileSync(metrics()!, "utf8").split("\n").length
-              : 0,
-          { timeout: 30_000, interval: 100 },
-        )
-        .toBeGreaterThan(3);
+      // Wait for a few SFT steps to be written, then stop it as a scheduler would.
+      const sftMetrics = () => {
+        const sft = dirs().find((d) => d.includes("-sft-"));
+        const file = sft && path.join(sft, "metrics.jsonl");
+        return file && fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").length : 0;
+      };
+      await expect.poll(sftMetrics, { timeout: 60_000, interval: 100 }).toBeGreaterThan(3);
       const sent = Date.now();
       child.kill("SIGTERM");
       expect(await exited).toBe(143);
@@ -188,11 +204,61 @@ describe("training", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    const [dir] = fs.readdirSync(runs);
-    expect(openRun(path.join(runs, dir!)).info()).toMatchObject({
-      status: "failed",
-      error: { message: "interrupted by SIGTERM" },
-    });
+    const infos = dirs().map((d) => openRun(d).info());
+    expect(infos.map((i) => [i.kind, i.status, i.error?.message])).toEqual([
+      ["pretrain", "finished", undefined],
+      ["sft", "failed", "interrupted by SIGTERM"],
+    ]);
+  });
+
+  it("after a SIGKILL and --resume, readers see each step once: the killed process's redone steps are read past", async () => {
+    const runs = path.join(root, "killed");
+    const file = path.join(root, "killed.json");
+    const base = config(runs, 70);
+    const pretrain = { ...base.stages![0]!, checkpointEvery: 20 };
+    fs.writeFileSync(file, JSON.stringify({ ...base, stages: [pretrain] }));
+    const bin = path.join(import.meta.dirname, "..", "..", "cli", "bin", "reasonlab.mjs");
+    const child = spawn(process.execPath, [bin, "train", "--config", file], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
+    const metricsFile = () => {
+      const [dir] = fs.existsSync(runs) ? fs.readdirSync(runs) : [];
+      return dir ? path.join(runs, dir, "metrics.jsonl") : "";
+    };
+    const lastStep = () => {
+      const f = metricsFile();
+      if (!f || !fs.existsSync(f)) return 0;
+      const lines = fs.readFileSync(f, "utf8").trim().split("\n");
+      try {
+        return JSON.parse(lines.at(-1)!).step as number;
+      } catch {
+        return 0;
+      }
+    };
+    try {
+      await expect.poll(lastStep, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(45);
+      child.kill("SIGKILL");
+      await exited;
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    const dir = path.dirname(metricsFile());
+    const killedAt = lastStep();
+    const from = openRun(dir).checkpoints().at(-1)!.manifest.step; // 40, or later on a fast machine
+    expect(killedAt).toBeGreaterThan(from);
+    const [resumed] = await resumeTraining(dir, quiet);
+    expect(resumed!.runDir).toBe(dir);
+    // the file holds both processes' records for the steps after the checkpoint; a reader keeps the new ones
+    const raw = fs
+      .readFileSync(metricsFile(), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { step: number; values: Record<string, number> })
+      .filter((r) => r.values["train/loss"] !== undefined)
+      .map((r) => r.step);
+    expect(raw.filter((s) => s === from + 1)).toHaveLength(2);
+    expect(losses(dir).map(([step]) => step)).toEqual(Array.from({ length: 70 }, (_, i) => i + 1));
+    const events = openRun(dir).read("events").records;
+    expect(events.find((e) => e.kind === "resumed")).toMatchObject({ step: from });
   });
 
   it("rejects a bad config naming the field", () => {

@@ -1,7 +1,7 @@
 // `reasonlab runs`: look into run directories from a terminal.
 import { setTimeout as sleep } from "node:timers/promises";
+import { commandGroup, defineCommand } from "@reasonlab/command";
 import { z } from "zod";
-import { commandGroup, defineCommand } from "./command.js";
 import { defaultRunsRoot } from "./layout.js";
 import { listRuns, liveStatus, openRun } from "./reader.js";
 import { LOGS, type LogName } from "./schema.js";
@@ -14,12 +14,23 @@ const ago = (t: number) => {
 const list = defineCommand({
   name: "runs list",
   summary: "list the runs under a folder, oldest first",
+  args: "[DIR]",
   options: {
-    root: { type: "string", value: "DIR", description: "folder holding runs", default: defaultRunsRoot() },
+    runs: {
+      type: "string",
+      value: "DIR",
+      description: "folder holding runs (or give it as DIR)",
+      default: defaultRunsRoot(),
+    },
     json: { type: "boolean", description: "print JSON lines instead of a table" },
   },
-  schema: z.object({ root: z.string(), json: z.boolean().optional(), args: z.array(z.string()).max(0) }),
-  run({ root, json }) {
+  schema: z.object({
+    runs: z.string(),
+    json: z.boolean().optional(),
+    args: z.array(z.string()).max(1, "give at most one folder"),
+  }),
+  run({ runs: folder, json, args }) {
+    const root = args[0] ?? folder;
     const runs = listRuns(root);
     if (json) {
       for (const r of runs) console.log(JSON.stringify(r.info ?? { id: r.id, error: r.error }));

@@ -8,12 +8,42 @@ import {
   CheckpointManifest,
   EpisodeInfo,
   EpisodeStepRecord,
+  type EventRecord,
   LOGS,
   type LogName,
   type LogRecord,
   RunInfo,
   type RunStatus,
 } from "./schema.js";
+
+/** The event a resumed run writes first; its `step` is the checkpoint's step the job restarts from. */
+export const RESUMED = "resumed";
+
+/** The logs whose records a resumed job writes again for the steps it redoes. */
+const REDONE: readonly LogName[] = ["metrics", "samples"];
+
+/** The restarts among a run's events: "resumed" events that name the step they restart from. */
+export function restartsOf(events: readonly EventRecord[]): EventRecord[] {
+  return events.filter((e) => e.kind === RESUMED && e.step !== undefined);
+}
+
+/**
+ * Whether a record is one a restart redid: a "resumed" event at step N (time T) says the job
+ * restarted from step N's checkpoint, so a record from before T for a step after N is the stopped
+ * process's, written again since (TensorBoard purges a restarted run's logs the same way).
+ */
+export function isRedone(r: { t: number; step?: number }, restarts: readonly EventRecord[]): boolean {
+  return r.step !== undefined && restarts.some((e) => r.t < e.t && r.step! > e.step!);
+}
+
+/** One record per step of a resumed run. The logs stay append-only: nothing is lost, only read past. */
+export function withoutRedone<R extends { t: number; step?: number }>(
+  records: readonly R[],
+  events: readonly EventRecord[],
+): R[] {
+  const restarts = restartsOf(events);
+  return restarts.length ? records.filter((r) => !isRedone(r, restarts)) : [...records];
+}
 
 export interface Checkpoint {
   name: string;
@@ -28,6 +58,7 @@ export interface RunReader {
   config(): unknown;
   /** A fresh tail on one of the run's logs: each call to read() returns only what is new. */
   tail<L extends LogName>(name: L): Tail<LogRecord<L>>;
+  /** A whole log; for metrics and samples, without the records of steps a resumed run redid. */
   read<L extends LogName>(name: L): ReadResult<LogRecord<L>>;
   /** Whole checkpoints (with a valid manifest), by step. */
   checkpoints(): Checkpoint[];
@@ -47,7 +78,15 @@ export function openRun(dir: string): RunReader {
       return JSON.parse(fs.readFileSync(paths.config, "utf8"));
     },
     tail: (name) => tailJsonl(paths.log(name), LOGS[name]) as Tail<LogRecord<typeof name>>,
-    read: (name) => readJsonl(paths.log(name), LOGS[name]) as ReadResult<LogRecord<typeof name>>,
+    read(name) {
+      const result = readJsonl(paths.log(name), LOGS[name]) as ReadResult<LogRecord<typeof name>>;
+      if (!REDONE.includes(name)) return result;
+      const events = readJsonl(paths.log("events"), LOGS.events).records;
+      return {
+        ...result,
+        records: withoutRedone(result.records as { t: number; step?: number }[], events),
+      } as never;
+    },
     checkpoints() {
       if (!fs.existsSync(paths.checkpoints)) return [];
       const found: Checkpoint[] = [];

@@ -5,6 +5,7 @@ import { parseRecord } from "./errors.js";
 import { gitInfo, hostInfo, newRunId } from "./ids.js";
 import { type Appender, openAppender, writeFileAtomic } from "./jsonl.js";
 import { EPISODE_INFO, EPISODE_STEPS, MANIFEST, runPaths } from "./layout.js";
+import { RESUMED } from "./reader.js";
 import {
   CheckpointManifest,
   EpisodeInfo,
@@ -82,8 +83,12 @@ export interface RunWriter {
   }): EpisodeWriter;
   finish(): void;
   fail(error: unknown): void;
-  /** Marks the run failed if the process dies from an uncaught error or a signal before finish(). */
-  guardProcess(): void;
+  /**
+   * Marks the run failed if the process dies from an uncaught error or a signal before finish().
+   * The handlers go when the run ends (finish, fail) or when the returned disposer is called, so
+   * a later run in the same process (the next stage of a config) gets the signal, not this one.
+   */
+  guardProcess(): () => void;
   close(): void;
 }
 
@@ -123,15 +128,27 @@ export function createRun(options: CreateRunOptions): RunWriter {
 /** Reopens a run to continue it (after a crash or a kill): status goes back to running. */
 export function resumeRun(
   dir: string,
-  options: Pick<CreateRunOptions, "durable" | "heartbeatMs" | "clock"> = {},
+  options: Pick<CreateRunOptions, "durable" | "heartbeatMs" | "clock"> & {
+    /**
+     * The step of the checkpoint the job restarts from. Steps after it that the stopped process
+     * logged are redone, and readers keep only the new records for them (see `withoutRedone`).
+     */
+    fromStep?: number;
+  } = {},
 ): RunWriter {
   const paths = runPaths(dir);
   const previous = parseRecord(RunInfo, JSON.parse(fs.readFileSync(paths.info, "utf8")), paths.info);
   const info: RunInfo = { ...previous, status: "running", error: undefined, host: hostInfo() };
   const writer = runWriter(dir, info, options);
-  writer.event("resumed", `run resumed (was ${previous.status})`, {
-    data: previous.error ? { previousError: previous.error.message } : {},
-  });
+  const from = options.fromStep;
+  writer.event(
+    RESUMED,
+    `run resumed${from !== undefined ? ` from step ${from}` : ""} (was ${previous.status})`,
+    {
+      ...(from !== undefined ? { step: from } : {}),
+      data: previous.error ? { previousError: previous.error.message } : {},
+    },
+  );
   return writer;
 }
 
@@ -182,8 +199,10 @@ function runWriter(
     closed = true;
   }
 
+  let unguard = () => {};
   function end(patch: Partial<RunInfo>) {
     if (closed) return;
+    unguard();
     saveInfo(patch);
     closeLogs();
   }
@@ -283,22 +302,34 @@ function runWriter(
       end({ status: "failed", error: { message: err.message, stack: err.stack } });
     },
     guardProcess() {
+      unguard();
       const onSignal = (signal: NodeJS.Signals) => {
         writer.fail(new Error(`interrupted by ${signal}`));
         process.exit(signal === "SIGINT" ? 130 : 143);
       };
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      process.once("uncaughtException", (error) => {
+      const onError = (error: Error) => {
         writer.fail(error);
         console.error(error);
         process.exit(1);
-      });
-      process.once("exit", () => {
-        if (!closed) writer.fail(new Error("process exited before the run finished"));
-      });
+      };
+      const onExit = () => writer.fail(new Error("process exited before the run finished"));
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      process.once("uncaughtException", onError);
+      process.once("exit", onExit);
+      unguard = () => {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        process.off("uncaughtException", onError);
+        process.off("exit", onExit);
+        unguard = () => {};
+      };
+      return () => unguard();
     },
-    close: closeLogs,
+    close() {
+      unguard();
+      closeLogs();
+    },
   };
   return writer;
 }

@@ -195,6 +195,36 @@ describe("writer and reader", () => {
     expect(checkpoints.map((c) => c.manifest.step)).toEqual([10]);
     expect(fs.readFileSync(path.join(checkpoints[0]!.dir, "a.bin"), "utf8")).toBe("two");
   });
+
+  it("reads a resumed run's redone steps once, the new process's, and keeps every line written", () => {
+    let now = 1_000;
+    const clock = () => now++;
+    const run = createRun({ root, name: "redo", kind: "train", clock });
+    for (let step = 1; step <= 50; step++) {
+      run.metrics(step, { "train/loss": 1 });
+      run.log("samples", { step, split: "train", prompt: "p", completion: "old" });
+    }
+    run.close(); // stopped at step 50; its last checkpoint was step 40
+    const again = resumeRun(run.dir, { fromStep: 40, clock });
+    for (let step = 41; step <= 60; step++) {
+      again.metrics(step, { "train/loss": 0.5 });
+      again.log("samples", { step, split: "train", prompt: "p", completion: "new" });
+    }
+    again.finish();
+    const reader = openRun(run.dir);
+    const metrics = reader.read("metrics").records;
+    expect(metrics.map((r) => r.step)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(metrics.slice(40).every((r) => r.values["train/loss"] === 0.5)).toBe(true);
+    const samples = reader.read("samples").records;
+    expect(samples.filter((r) => r.step > 40).map((r) => r.completion)).toEqual(Array(20).fill("new"));
+    expect(fs.readFileSync(runPaths(run.dir).log("metrics"), "utf8").trim().split("\n")).toHaveLength(70);
+    // a resume without a step (an older writer) hides nothing
+    const plain = createRun({ root, name: "plain", kind: "train" });
+    plain.metrics(5, { "train/loss": 1 });
+    plain.close();
+    resumeRun(plain.dir).metrics(5, { "train/loss": 2 });
+    expect(openRun(plain.dir).read("metrics").records).toHaveLength(2);
+  });
 });
 
 describe("across processes", () => {

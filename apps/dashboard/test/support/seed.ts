@@ -2,7 +2,7 @@
 // at it by hand (`npx tsx apps/dashboard/test/support/seed.ts DIR`).
 import fs from "node:fs";
 import { recordEvaluation } from "@reasonlab/eval";
-import { createTaskEnv, expertModel, runEpisode } from "@reasonlab/operator";
+import { createTaskEnv, expertModel, runTask } from "@reasonlab/operator";
 import { checkpointName, createRun, type RunWriter } from "@reasonlab/runs";
 
 const wave = (i: number, seed: number) => Math.sin(i * 0.37 + seed) * 0.5 + Math.sin(i * 0.05 + seed * 3);
@@ -53,6 +53,8 @@ export async function seedRuns(root: string, { episodes = true } = {}) {
       "rl/response_length": 60 - step / 4,
       "rl/kl": step / 400,
     });
+  // evaluated after SFT, though its name sorts first: the eval table lists models in training order
+  evalAt(rl, 40, 0.6, "rl-arithmetic");
   // Left running: the dashboard's live view follows it.
 
   let operate: RunWriter | null = null;
@@ -61,22 +63,8 @@ export async function seedRuns(root: string, { episodes = true } = {}) {
     const env = await createTaskEnv();
     try {
       for (const family of ["login", "drag-drop"]) {
-        await env.reset(family, 1);
-        const task = env.task();
-        const episode = operate.episode({
-          task: family,
-          seed: 1,
-          goal: task.instruction,
-          model: "expert",
-          viewport: env.session.computer.viewport(),
-        });
-        await runEpisode({
-          session: env.session,
-          model: expertModel(() => task),
-          goal: task.instruction,
-          episode,
+        await runTask(env, family, 1, (task) => expertModel(() => task), {
           run: operate,
-          score: () => env.score(),
           supervisor: {
             confirm: async () => true,
             paused: () => false,
@@ -111,12 +99,12 @@ export async function seedRuns(root: string, { episodes = true } = {}) {
   return { sft, rl, operate, arena };
 }
 
-function evalAt(run: RunWriter, step: number, accuracy: number) {
+function evalAt(run: RunWriter, step: number, accuracy: number, model = "sft-addition") {
   const n = 200;
   const c = Math.round(accuracy * n);
   recordEvaluation(
     run,
-    { suite: "addition", model: "sft-addition", step, checkpoint: checkpointName(step) },
+    { suite: "addition", model, step, checkpoint: checkpointName(step) },
     {
       metrics: {
         accuracy: {

@@ -1,6 +1,8 @@
 // The task suite as an RL environment: reset(family, seed) -> observation,
 // step(action) -> { observation, reward, done }. Actions are Computer actions or grammar lines.
+import type { RunWriter } from "@reasonlab/runs";
 import type { ComputerActionInput } from "../actions.js";
+import { type AgentModel, type EpisodeOptions, type EpisodeResult, runEpisode } from "../agent.js";
 import { parseCommand, resolveCommand } from "../grammar.js";
 import { observe, openSession, type Session, type SessionOptions } from "../session.js";
 import { type Snapshot, takeSnapshot } from "../snapshot.js";
@@ -115,4 +117,49 @@ export async function createTaskEnv(
       if (ownServer) await server.close();
     },
   };
+}
+
+export interface TaskRunOptions
+  extends Pick<EpisodeOptions, "supervisor" | "onStep" | "maxSteps" | "maxSeconds" | "clock"> {
+  /** Records the episode (steps, screenshots, rewards) into this run; none when absent. */
+  run?: RunWriter;
+  /** Called once the task is set up, before the model's first step. */
+  onStart?: (task: TaskInstance) => void;
+}
+
+/**
+ * One task episode, the way every caller runs it: reset to (family, seed), let the model act
+ * (`model` may be built from the task, as the expert is), score from the page, and record it into
+ * `run`. Task limits apply unless the options are tighter.
+ */
+export async function runTask(
+  env: TaskEnv,
+  family: string,
+  seed: number,
+  model: AgentModel | ((task: TaskInstance) => AgentModel),
+  options: TaskRunOptions = {},
+): Promise<{ task: TaskInstance; result: EpisodeResult; episode?: string }> {
+  await env.reset(family, seed);
+  const task = env.task();
+  const agent = typeof model === "function" ? model(task) : model;
+  const { run, onStart, ...limits } = options;
+  const episode = run?.episode({
+    task: family,
+    seed,
+    goal: task.instruction,
+    model: agent.name,
+    viewport: env.session.computer.viewport(),
+  });
+  onStart?.(task);
+  const result = await runEpisode({
+    ...limits,
+    session: env.session,
+    model: agent,
+    goal: task.instruction,
+    maxSteps: options.maxSteps ?? task.maxSteps,
+    maxSeconds: Math.min(options.maxSeconds ?? Number.POSITIVE_INFINITY, task.timeLimitMs / 1000),
+    score: () => env.score(),
+    ...(run && episode ? { run, episode } : {}),
+  });
+  return { task, result, ...(episode ? { episode: episode.id } : {}) };
 }

@@ -1,7 +1,8 @@
-// The local web server the task pages come from: /t/FAMILY/SEED/PAGE, regenerated from the seed on
-// every request, plus an index of the families. Loopback only.
-import http from "node:http";
+// The local web server the task pages come from, on Hono: /t/FAMILY/SEED/PAGE, regenerated from
+// the seed on every request, plus an index of the families. Loopback only.
 import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type Context, Hono } from "hono";
 import { TASK_FAMILIES, taskInstance } from "./families.js";
 import { esc, taskPage } from "./page.js";
 
@@ -13,54 +14,51 @@ export interface TaskServer {
   close(): Promise<void>;
 }
 
-function route(pathname: string): { status: number; html: string } {
-  if (pathname === "/") {
-    const items = TASK_FAMILIES.map(
-      (f) => `<li><a href="/t/${f.name}/0/1">${esc(f.name)}</a>: ${esc(f.description)}</li>`,
-    ).join("");
-    return {
-      status: 200,
-      html: taskPage({
-        title: "reasonlab tasks",
-        instruction: "Browser task families",
-        body: `<h1>Tasks</h1><ul>${items}</ul>`,
-      }),
-    };
-  }
-  const m = pathname.match(/^\/t\/([a-z0-9-]+)\/(\d{1,15})\/([a-z0-9-]+)$/);
-  if (m) {
-    try {
-      const page = taskInstance(m[1]!, Number(m[2])).pages[m[3]!];
-      if (page) return { status: 200, html: page };
-    } catch {
-      // An unknown family: a 404 below, as for any other path.
-    }
-  }
-  return {
-    status: 404,
-    html: taskPage({
-      title: "Not found",
-      instruction: "Not found",
-      body: `<h1>404</h1><p>${esc(pathname)}</p>`,
-    }),
-  };
+const html = (c: Context, body: string, status: 200 | 404 = 200) =>
+  c.html(body, status, { "cache-control": "no-store" });
+
+const notFound = (c: Context) =>
+  html(
+    c,
+    taskPage({ title: "Not found", instruction: "Not found", body: `<h1>404</h1><p>${esc(c.req.path)}</p>` }),
+    404,
+  );
+
+export function taskApp() {
+  return new Hono()
+    .get("/", (c) => {
+      const items = TASK_FAMILIES.map(
+        (f) => `<li><a href="/t/${f.name}/0/1">${esc(f.name)}</a>: ${esc(f.description)}</li>`,
+      ).join("");
+      return html(
+        c,
+        taskPage({
+          title: "reasonlab tasks",
+          instruction: "Browser task families",
+          body: `<h1>Tasks</h1><ul>${items}</ul>`,
+        }),
+      );
+    })
+    .get("/favicon.ico", (c) => c.body(null, 204))
+    .get("/t/:family{[a-z0-9-]+}/:seed{[0-9]+}/:page{[a-z0-9-]+}", (c) => {
+      const { family, seed, page } = c.req.param();
+      let body: string | undefined;
+      try {
+        if (seed.length <= 15) body = taskInstance(family, Number(seed)).pages[page];
+      } catch {
+        // an unknown family: a 404, as for any other path
+      }
+      return body ? html(c, body) : notFound(c);
+    })
+    .on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], "*", (c) => c.body(null, 405, { allow: "GET, HEAD" }))
+    .notFound(notFound);
 }
 
 export async function startTaskServer({ port = 0, host = "127.0.0.1" } = {}): Promise<TaskServer> {
-  const server = http.createServer((req, res) => {
-    const { pathname } = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD" }).end();
-      return;
-    }
-    const { status, html } = pathname === "/favicon.ico" ? { status: 204, html: "" } : route(pathname);
-    res
-      .writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
-      .end(html);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, resolve);
+  const app = taskApp();
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
+    s.once("error", reject);
   });
   const address = server.address() as AddressInfo;
   const url = `http://${host}:${address.port}`;
@@ -69,7 +67,7 @@ export async function startTaskServer({ port = 0, host = "127.0.0.1" } = {}): Pr
     taskUrl: (family, seed) => `${url}/t/${family}/${seed}/1`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       }),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { commandGroup, defineCommand, UsageError } from "../src/command.js";
+import { commandGroup, defineCommand, UsageError } from "../src/index.js";
 
 const seen: unknown[] = [];
 const sample = defineCommand({
