@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   EventRecord,
+  FILE_NAME,
   isRedone,
   type LineProblem,
   LOG_FILES,
@@ -16,7 +17,7 @@ import {
 } from "@reasonlab/runs";
 
 /** A run id, episode id or file name as it may appear in a URL: one path segment, no "..". */
-export const NAME = "[A-Za-z0-9_][A-Za-z0-9_.-]*";
+export const NAME = FILE_NAME;
 const WHOLE_NAME = new RegExp(`^${NAME}$`);
 
 export interface Series {

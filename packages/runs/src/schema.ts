@@ -11,12 +11,16 @@ const name = z
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9_.@:/-]+$/, "use letters, digits and _ . @ : / -");
-/** A file or folder name inside the run directory: no separators, no "..". */
+/**
+ * A file or folder name inside the run directory (a run id, an episode id, a screenshot): no
+ * separators, no "..". A regular-expression source, for readers that match names in URLs too.
+ */
+export const FILE_NAME = "[A-Za-z0-9_][A-Za-z0-9_.-]*";
 const fileName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "use letters, digits and _ . - (not starting with . or -)");
+  .regex(new RegExp(`^${FILE_NAME}$`), "use letters, digits and _ . - (not starting with . or -)");
 /** JSON has no NaN or Infinity: a diverged value is written as null and read back as null. */
 const metricValue = z.preprocess(
   (v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
