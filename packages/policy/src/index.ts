@@ -1,3 +1,4 @@
+export * from "./accuracy.js";
 export * from "./backend.js";
 export * from "./chat.js";
 export * from "./checkpoint.js";

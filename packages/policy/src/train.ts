@@ -6,17 +6,15 @@ import path from "node:path";
 import {
   calculatorConversation,
   demonstrated,
-  documentPrompt,
   type Problem,
   pretrainDocument,
   sftConversation,
-  verify,
 } from "@reasonlab/env-math";
 import { createRun, METRIC, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
+import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
-import { renderChat } from "./chat.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
@@ -32,7 +30,6 @@ import {
 } from "./optimizer.js";
 import { RlStageConfig, trainRl } from "./rl.js";
 import { startWorker, workerBackend } from "./rollouts.js";
-import { sample } from "./sample.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
 
 export const DataConfig = z
@@ -212,49 +209,6 @@ async function heldOutLoss(model: Model, rows: Rows, B: number, batches: number)
     loss.dispose();
   }
   return weight > 0 ? total / weight : null;
-}
-
-export interface AccuracyResult {
-  accuracy: number;
-  correct: number;
-  total: number;
-  samples: { problem: Problem; completion: string; extracted: string | null; correct: boolean }[];
-}
-
-/**
- * Greedy exact-match accuracy with env-math's verifier. `chat` prompts as SFT does; `document`
- * prompts as pretraining does (<|bos|>, the problem, then "Solution:"), to measure a base model,
- * which reads as far as its first closing </answer>: a base model runs on into a next document.
- */
-export async function greedyAccuracy(
-  model: Model,
-  tok: Tokenizer,
-  problems: Problem[],
-  { system = false, batchSize = 64, maxTokens = 160, format = "chat" as "chat" | "document" } = {},
-): Promise<AccuracyResult> {
-  const samples: AccuracyResult["samples"] = [];
-  const stop = format === "document" ? ["</answer>"] : [];
-  for (let i = 0; i < problems.length; i += batchSize) {
-    const batch = problems.slice(i, i + batchSize);
-    const prompts = batch.map((p) => {
-      if (format === "document") return [tok.special["<|bos|>"], ...tok.encode(documentPrompt(p))];
-      const messages = sftConversation(p, { system }).messages.slice(0, -1);
-      return renderChat(tok, messages, { generation: true }).ids;
-    });
-    const completions = await sample(model, tok, prompts, { temperature: 0, maxTokens, stop });
-    for (const [j, c] of completions.entries()) {
-      const text = format === "document" && c.finishReason === "stop" ? `${c.text}</answer>` : c.text;
-      const v = verify(batch[j]!, text);
-      samples.push({ problem: batch[j]!, completion: text, extracted: v.extracted, correct: v.correct });
-    }
-  }
-  const correct = samples.filter((s) => s.correct).length;
-  return {
-    accuracy: problems.length ? correct / problems.length : 0,
-    correct,
-    total: problems.length,
-    samples,
-  };
 }
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));

@@ -8,15 +8,8 @@ import { advantages } from "../src/advantage.js";
 import { loadBackend } from "../src/backend.js";
 import { initModel, policyTerms } from "../src/model.js";
 import { createAdamW } from "../src/optimizer.js";
-import {
-  aggregationWeights,
-  policyLoss,
-  type RlHooks,
-  RlStageConfig,
-  rewardsOf,
-  scoreRollout,
-  trainRl,
-} from "../src/rl.js";
+import { aggregationWeights, policyLoss } from "../src/policy-loss.js";
+import { type RlHooks, RlStageConfig, rewardsOf, scoreRollout, trainRl } from "../src/rl.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 import { TrainConfig } from "../src/train.js";
 
