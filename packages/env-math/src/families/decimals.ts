@@ -24,7 +24,7 @@ export const decimalCompare: Family = {
   description: "which of two or three decimals is larger (or smaller): the 9.11 vs 9.9 trap",
   topic: "swiss-cheese",
   levels: [
-    "two decimals, same whole part and number of places",
+    "two decimals with the same whole part, drawn to the same number of places",
     "two decimals with the same whole part and different lengths (9.11 vs 9.9)",
     "three decimals, mixed lengths",
     "asks for the smaller or the larger, up to 3 places",
