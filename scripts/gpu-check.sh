@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU host, from the project root, after `node scripts/gpu-bundle.mjs` here and a copy there:
-# the policy benchmark on WebGPU beside the PyTorch reference, then the addition config on WebGPU,
-# then experiment (b)'s three stages, shortened, to time pretraining, SFT and RL steps there.
+# the policy benchmark on WebGPU beside the PyTorch reference, then the addition config and the
+# demo's training (the 9.9-vs-9.11 hole: its RL stage ends with held-out accuracy) on WebGPU, then
+# the arithmetic-rl config's three stages, shortened, to time pretraining, SFT and RL steps there.
 #   bash scripts/gpu-check.sh [OUT_DIR]
 set -uo pipefail
 out=${1:-gpu-check}
@@ -21,7 +22,10 @@ python3 "$ref" 512 8 256 32 cuda fast 2>&1 | grep TORCH | tee -a "$out/torch.txt
 echo "== addition on webgpu"
 ( time node packages/cli/bin/reasonlab.mjs train --config configs/addition.json --backend webgpu --runs "$out/runs" ) 2>&1 \
   | grep -v "^Warning" | tee "$out/addition-webgpu.txt"
-echo "== experiment (b) on webgpu, each stage shortened: step times, not accuracy"
+echo "== the demo's training on webgpu (gradients and rollouts run inline on a GPU)"
+( time node packages/cli/bin/reasonlab.mjs train --config configs/demo.json --backend webgpu --runs "$out/runs" ) 2>&1 \
+  | grep -v "^Warning" | tee "$out/demo-webgpu.txt"
+echo "== arithmetic-rl on webgpu, each stage shortened: step times, not accuracy"
 node -e '
 const fs = require("node:fs");
 const c = JSON.parse(fs.readFileSync("configs/arithmetic-rl.json", "utf8"));
