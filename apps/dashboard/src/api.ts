@@ -5,6 +5,7 @@ import { arenaRatings, committedSamples, decidedBattles } from "@reasonlab/eval"
 import {
   type ArenaBattleRecord,
   type EvalResultRecord,
+  FILE_NAME,
   listRuns,
   liveStatus,
   METRIC,
@@ -16,7 +17,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { downsample, NAME, type Store } from "./store.js";
+import { downsample, type Store } from "./store.js";
 
 /** The API's one error: answered as `{ "error": message }` with its status. */
 export const httpError = (status: ContentfulStatusCode, message: string) =>
@@ -254,7 +255,7 @@ export type VoteResponse = ReturnType<Handlers["vote"]>;
 /** The API's routes, under /api. A run id in a path must be one plain name: no "..", no "/". */
 export function apiRoutes(store: Store, runsRoot: string) {
   const h = handlers(store, runsRoot);
-  const id = `{${NAME}}`;
+  const id = `{${FILE_NAME}}`;
   const url = (req: { url: string }) => new URL(req.url);
   return new Hono()
     .get("/runs", (c) => c.json(h.runsList()))

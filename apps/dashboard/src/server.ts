@@ -6,12 +6,12 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { serve } from "@hono/node-server";
-import { resolveInside } from "@reasonlab/runs";
+import { FILE_NAME, resolveInside } from "@reasonlab/runs";
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { apiRoutes, httpError } from "./api.js";
 import { WEB_DIST } from "./build.js";
-import { createStore, NAME } from "./store.js";
+import { createStore } from "./store.js";
 
 export { WEB_DIST };
 
@@ -39,7 +39,7 @@ const sendFile = (c: Context, file: string, headers: Record<string, string> = {}
 
 export function dashboardApp({ runsRoot, webDist = WEB_DIST }: DashboardOptions) {
   const store = createStore(runsRoot);
-  const name = `{${NAME}}`;
+  const name = `{${FILE_NAME}}`;
   return new Hono()
     .use("/api/*", async (c, next) => {
       await next();

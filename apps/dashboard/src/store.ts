@@ -16,9 +16,8 @@ import {
   tailJsonl,
 } from "@reasonlab/runs";
 
-/** A run id, episode id or file name as it may appear in a URL: one path segment, no "..". */
-export const NAME = FILE_NAME;
-const WHOLE_NAME = new RegExp(`^${NAME}$`);
+/** A run id as it may appear in a URL: one path segment, no "..". */
+const WHOLE_NAME = new RegExp(`^${FILE_NAME}$`);
 
 export interface Series {
   step: number[];
@@ -66,6 +65,11 @@ export function createStore(runsRoot: string) {
     }
     const stat = fs.existsSync(file) ? fs.statSync(file) : null;
     if (stat && (stat.size !== cache.size || stat.mtimeMs !== cache.mtime)) {
+      // A resumed run redoes the steps after its checkpoint: keep its records for them, as the
+      // runs reader does, not the stopped process's as well. Restarts are read before the metrics:
+      // the stopped process wrote all its records before a restart was logged, so once one is
+      // seen they are all in hand, and the series need purging only when a new restart arrives.
+      const restarts = restartsOf(cache.events.read().records);
       const { records, problems } = cache.tail.read();
       cache.problems.push(...problems);
       for (const r of records) {
@@ -80,10 +84,8 @@ export function createStore(runsRoot: string) {
           s.value.push(value);
         }
       }
-      // a resumed run redoes the steps after its checkpoint: keep its records for them, as the
-      // runs reader does, not the stopped process's as well
-      cache.restarts.push(...restartsOf(cache.events.read().records));
-      if (cache.restarts.length)
+      cache.restarts.push(...restarts);
+      if (restarts.length)
         for (const s of cache.series.values()) {
           const keep = s.step.map((step, i) => !isRedone({ step, t: s.time[i]! }, cache!.restarts));
           if (keep.every(Boolean)) continue;

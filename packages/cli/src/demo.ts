@@ -165,6 +165,7 @@ async function probeStages(
   const suite = quick ? { ...loaded, tasks: loaded.tasks.map((t) => ({ ...t, count: 8 })) } : loaded;
   const items = mathItems(suite);
   const problems: Problem[] = items.map((i) => i.problem);
+  const misled = new Set(items.filter((it) => misleads(it.problem)).map((it) => it.id));
   const rows: ProbeRow[] = [];
 
   // the base model, in document format
@@ -239,7 +240,6 @@ async function probeStages(
       );
       sink.close();
       const correct = outcome.samples.filter((x) => x.correct).length;
-      const misled = new Set(items.filter((it) => misleads(it.problem)).map((it) => it.id));
       rows.push({
         stage,
         format: "chat",
@@ -276,7 +276,7 @@ async function probeStages(
     return {
       title: `${suite.name} (${suite.description}): ${problems.length} held-out questions, greedy`,
       rows,
-      misled: problems.filter(misleads).length,
+      misled: misled.size,
       showcase: { question: showcase.prompt, which, answers },
     };
   } finally {

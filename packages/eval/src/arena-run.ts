@@ -1,10 +1,9 @@
 // Running battles: each item of a math suite goes to one pair of models (pairs in turn), sides
 // shuffled by a seed so voters cannot tell who is who; the verifier judges, or people do later.
-import { verify } from "@reasonlab/env-math";
+import { uniformStream, verify } from "@reasonlab/env-math";
 import type { ArenaBattleRecord, LogWriter } from "@reasonlab/runs";
 import { type Battle, verdictOf } from "./arena.js";
 import type { Completer } from "./models.js";
-import { seededUniform } from "./stats.js";
 import { type MathSuite, mathItems } from "./suites.js";
 
 export async function runBattles(
@@ -21,7 +20,7 @@ export async function runBattles(
   const pairs: [number, number][] = [];
   for (let i = 0; i < models.length; i++) for (let j = i + 1; j < models.length; j++) pairs.push([i, j]);
   const items = mathItems(suite);
-  const rand = seededUniform(seed);
+  const rand = uniformStream(seed);
   const chats = items.map((it) => [{ role: "user" as const, content: it.problem.prompt }]);
   // Every model answers the items of its pairs; one batched call per model.
   const answers = await Promise.all(

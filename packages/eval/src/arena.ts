@@ -1,6 +1,6 @@
 // Arena: blind pairwise battles judged by a verifier or by people, Bradley-Terry strengths fitted
 // by maximum likelihood, bootstrap intervals on the Elo scale, and ranks that respect the intervals.
-import { seededUniform } from "./stats.js";
+import { uniformStream } from "@reasonlab/env-math";
 
 export type Winner = "a" | "b" | "tie" | "both-bad";
 
@@ -91,7 +91,7 @@ export function arenaRatings(
 ): Rating[] {
   const point = fitBradleyTerry(battles);
   const samples = new Map<string, number[]>([...point.keys()].map((m) => [m, []]));
-  const rand = seededUniform(seed);
+  const rand = uniformStream(seed);
   for (let r = 0; r < resamples; r++) {
     const resampled = Array.from(
       { length: battles.length },

@@ -90,9 +90,6 @@ export function mean(values: readonly number[]): { value: number; stderr: number
   return { value: m, stderr: Math.sqrt(variance / n), n };
 }
 
-/** A seeded uniform generator (env-math's uniformStream): bootstrap intervals are reproducible. */
-export const seededUniform = (seed: number): (() => number) => uniformStream(seed);
-
 /**
  * The mean of per-item values with a 95% percentile-bootstrap interval, resampling items with
  * replacement. For statistics that are not a proportion of independent trials (accuracy averaged
@@ -104,7 +101,7 @@ export function bootstrapMean(
 ): Estimate {
   const { value, stderr, n } = mean(values);
   if (n === 0) return { value, stderr, lo: Number.NaN, hi: Number.NaN, n };
-  const rand = seededUniform(seed);
+  const rand = uniformStream(seed); // seeded: bootstrap intervals are reproducible
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;

@@ -1,10 +1,10 @@
+import { uniformStream } from "@reasonlab/env-math";
 import { describe, expect, it } from "vitest";
 import { arenaRatings, type Battle, fitBradleyTerry, verdictOf } from "../src/arena.js";
-import { seededUniform } from "../src/stats.js";
 
 /** Battles between models of known Elo ratings, outcomes drawn from the Bradley-Terry model. */
 function simulate(truth: Record<string, number>, count: number, seed: number, tieRate = 0): Battle[] {
-  const rand = seededUniform(seed);
+  const rand = uniformStream(seed);
   const names = Object.keys(truth);
   return Array.from({ length: count }, () => {
     const i = Math.floor(rand() * names.length);

@@ -1,5 +1,6 @@
+import { uniformStream } from "@reasonlab/env-math";
 import { describe, expect, it } from "vitest";
-import { bootstrapMean, majorityAtK, passAtK, proportion, seededUniform } from "../src/stats.js";
+import { bootstrapMean, majorityAtK, passAtK, proportion } from "../src/stats.js";
 
 const choose = (n: number, k: number) => {
   let r = 1;
@@ -62,7 +63,7 @@ describe("maj@k", () => {
 
 describe("interval coverage, by simulation", () => {
   it("the Wilson interval covers the true rate about 95% of the time, even near 0", () => {
-    const rand = seededUniform(11);
+    const rand = uniformStream(11);
     for (const [p, n] of [
       [0.5, 40],
       [0.05, 60],
@@ -81,7 +82,7 @@ describe("interval coverage, by simulation", () => {
   });
 
   it("the bootstrap interval of a mean covers the truth close to 95% of the time", () => {
-    const rand = seededUniform(5);
+    const rand = uniformStream(5);
     let covered = 0;
     const trials = 300;
     for (let t = 0; t < trials; t++) {

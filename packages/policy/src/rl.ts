@@ -34,7 +34,7 @@ import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
 import { aggregationWeights, policyLoss } from "./policy-loss.js";
-import { inlineSampler, workerBackend, workerSampler } from "./rollouts.js";
+import { inlineSampler, usesWorker, WorkerMode, workerSampler } from "./rollouts.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const RewardSpec = z.discriminatedUnion("name", [
@@ -80,7 +80,7 @@ export const RlStageConfig = z.object({
    * one update stale, which the clipped ratio to the sampling policy accounts for. auto: worker on
    * the CPU backends, inline on a GPU, so one config runs on either.
    */
-  rollouts: z.enum(["inline", "worker", "auto"]).default("inline"),
+  rollouts: WorkerMode,
   /**
    * Where the verifier looks for a rollout's answer. tag: only inside <answer></answer>, for a
    * policy that SFT taught the tag; otherwise a rollout that mentions the right number in its
@@ -316,7 +316,7 @@ export async function trainRl(
   };
   type Collected = Awaited<ReturnType<typeof collect>>;
 
-  const overlap = stage.rollouts === "worker" || (stage.rollouts === "auto" && workerBackend(backend.name));
+  const overlap = usesWorker(stage.rollouts, backend.name);
   const sampler = overlap ? workerSampler(backend, model, tok) : inlineSampler(model, tok);
   /** The next step's rollouts, being sampled in the worker while this step updates. */
   let ahead: Promise<Collected> | null = null;

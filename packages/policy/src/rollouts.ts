@@ -4,6 +4,7 @@
 // host this is what puts the second core to work; the price is rollouts one update stale, which
 // the clipped importance ratio (current / sampling policy) accounts for.
 import { Worker } from "node:worker_threads";
+import { z } from "zod";
 import type { Backend } from "./backend.js";
 import type { Batch } from "./data.js";
 import type { Model } from "./model.js";
@@ -50,6 +51,13 @@ function workerBootstrap(entry: URL): string {
 
 /** Backends a helper worker runs on: the CPU ones (on a GPU, the work shares the one device anyway). */
 export const workerBackend = (name: string) => name === "wasm" || name === "cpu";
+
+/** Where a stage's helper work runs: `rollouts` (RL) and `gradients` (pretraining, SFT) both take it. */
+export const WorkerMode = z.enum(["inline", "worker", "auto"]).default("inline");
+
+/** Whether a stage set to `mode` uses a worker on this backend: auto takes one on the CPU backends. */
+export const usesWorker = (mode: z.infer<typeof WorkerMode>, backendName: string) =>
+  mode === "worker" || (mode === "auto" && workerBackend(backendName));
 
 /**
  * A worker thread with its own tfjs backend and a copy of the model (rollout-worker.ts), which

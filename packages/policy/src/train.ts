@@ -29,7 +29,7 @@ import {
   OptimizerConfig,
 } from "./optimizer.js";
 import { RlStageConfig, trainRl } from "./rl.js";
-import { startWorker, workerBackend } from "./rollouts.js";
+import { startWorker, usesWorker, WorkerMode } from "./rollouts.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
 
 export const DataConfig = z
@@ -76,7 +76,7 @@ export const SupervisedStageConfig = z.object({
    * their token counts: the same update, about twice the steps a minute on a 2-core machine.
    * auto: worker on wasm and cpu, inline on a GPU. inline: one thread.
    */
-  gradients: z.enum(["inline", "worker", "auto"]).default("inline"),
+  gradients: WorkerMode,
 });
 export type SupervisedStageConfig = z.infer<typeof SupervisedStageConfig>;
 
@@ -285,10 +285,9 @@ async function trainStage(
     value.dispose();
     return { loss, grads };
   };
-  const helper =
-    stage.gradients === "worker" || (stage.gradients === "auto" && workerBackend(backend.name))
-      ? startWorker(backend, model, tok, "gradients")
-      : null;
+  const helper = usesWorker(stage.gradients, backend.name)
+    ? startWorker(backend, model, tok, "gradients")
+    : null;
   /**
    * The same, half on this thread and half in the worker at once. lossOf averages over a batch's
    * weighted tokens, so the halves combine weighted by their token counts into the whole batch's.

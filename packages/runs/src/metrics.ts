@@ -1,6 +1,5 @@
-// Metric names that more than one package reads: the trainers and the operator write them, the
-// dashboard's run list and the demo read them. A metric only its writer reads is named where it is
-// written. No imports, so the dashboard's web app can take it too.
+// Metric names that more than one package uses: the trainers and the operator write them, the
+// dashboard's run list reads them. A metric only its writer uses is named where it is written.
 
 export const METRIC = {
   trainLoss: "train/loss",
@@ -12,4 +11,3 @@ export const METRIC = {
   rlAccuracy: "rl/accuracy",
   operateSuccess: "operate/success_rate",
 } as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -71,21 +71,16 @@ export const decimalCompare: Family = {
     const best = pick(values, smaller);
     const frac = list.map((x) => x.split(".")[1] ?? "0"); // as written: 2.60 reads "2.6"
     const padFrac = frac.map((f) => f.padEnd(places, "0"));
-    const naive = pick(frac.map(Number), smaller);
+    const fracValues = frac.map(Number);
+    const naive = pick(fracValues, smaller);
     const placesText = `${places} decimal place${places > 1 ? "s" : ""}`;
     const signed = d === 5;
+    const padNums = signed ? nums.map((x) => padded(x, places)) : [];
     return {
       prompt,
       answer: list[best]!,
       steps: signed
-        ? [
-            `write each with ${placesText}: ${nums.map((x) => padded(x, places)).join(", ")}`,
-            verdict(
-              nums.map((x) => padded(x, places)),
-              values,
-              smaller,
-            ),
-          ]
+        ? [`write each with ${placesText}: ${padNums.join(", ")}`, verdict(padNums, values, smaller)]
         : [
             `with ${placesText}, the digits after the point are ${padFrac.join(", ")}`,
             verdict(padFrac, values, smaller),
@@ -94,10 +89,7 @@ export const decimalCompare: Family = {
       ...(!signed &&
         new Set(frac.map((f) => f.length)).size > 1 && {
           misconception: {
-            steps: [
-              `the digits after the point are ${frac.join(", ")}`,
-              verdict(frac, frac.map(Number), smaller),
-            ],
+            steps: [`the digits after the point are ${frac.join(", ")}`, verdict(frac, fracValues, smaller)],
             answer: list[naive]!,
           },
         }),
