@@ -3,7 +3,7 @@
 import type { Browser, BrowserContext, Page } from "playwright";
 import { launchChromium } from "./browser.js";
 import { type Computer, createComputer, settle } from "./computer.js";
-import { type Snapshot, takeSnapshot } from "./snapshot.js";
+import { type Snapshot, takeSnapshot, trackListeners } from "./snapshot.js";
 
 export interface BlockedRequest {
   t: number;
@@ -53,6 +53,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     viewport: options.viewport ?? DEFAULT_VIEWPORT,
     deviceScaleFactor: 1,
   });
+  await trackListeners(context);
   const blocked: BlockedRequest[] = [];
   // Every request of every page and frame in the context passes here, before it leaves Chromium.
   await context.route("**/*", async (route) => {

@@ -47,6 +47,18 @@ describe("the action grammar", () => {
     expect(parseCommand("drag [2] onto [5]")).toEqual({ verb: "drag", target: 2, to: 5 });
     expect(parseCommand('done "42"')).toEqual({ verb: "done", answer: "42" });
     expect(parseCommand("DBLCLICK [4]")).toEqual({ verb: "double_click", target: 4 });
+    expect(parseCommand("drag [2] to (140, -3)")).toEqual({ verb: "drag", target: 2, at: { x: 140, y: -3 } });
+    expect(parseCommand("drag [2] by ( -40 , 12.5 )")).toEqual({
+      verb: "drag",
+      target: 2,
+      by: { x: -40, y: 12.5 },
+    });
+    expect(parseCommand('select [6] "São Paulo"')).toEqual({
+      verb: "select",
+      target: 6,
+      option: "São Paulo",
+    });
+    expect(parseCommand("scroll [3] down")).toEqual({ verb: "scroll", direction: "down", target: 3 });
   });
 
   it("round-trips every command through its formatted line", () => {
@@ -57,6 +69,9 @@ describe("the action grammar", () => {
       "key CTRL+A",
       "scroll [3] up 50",
       "drag [1] [2]",
+      "drag [1] to (300, 40)",
+      "drag [1] by (-20, 0)",
+      'select [4] "Blue"',
       "goto http://a/b",
       "back",
       "wait 200",
@@ -89,5 +104,56 @@ describe("the action grammar", () => {
     expect(resolveCommand({ verb: "scroll", direction: "up" }, snapshot)).toEqual([
       { type: "scroll", x: 400, y: 300, scroll_x: 0, scroll_y: -480 },
     ]);
+    // Over an element the wheel turns at its visible centre, by most of its own height.
+    expect(resolveCommand({ verb: "scroll", direction: "down", target: 1 }, snapshot)).toEqual([
+      { type: "scroll", x: 60, y: 20, scroll_x: 0, scroll_y: 16 },
+    ]);
+  });
+
+  it("resolves drags onto an element, to a point and by an offset from the element's centre", () => {
+    const path = (line: string) => {
+      const [action] = resolveCommand(parseCommand(line), snapshot);
+      return action!.type === "drag" ? action!.path : null;
+    };
+    expect(path("drag [1] [2]")).toEqual([
+      { x: 60, y: 20 },
+      { x: 140, y: 305 },
+      { x: 220, y: 590 },
+    ]);
+    expect(path("drag [1] to (160, 220)")).toEqual([
+      { x: 60, y: 20 },
+      { x: 110, y: 120 },
+      { x: 160, y: 220 },
+    ]);
+    expect(path("drag [1] by (100, -10)")).toEqual([
+      { x: 60, y: 20 },
+      { x: 110, y: 15 },
+      { x: 160, y: 10 },
+    ]);
+    expect(() => resolveCommand(parseCommand("drag [3] by (1, 1)"), snapshot)).toThrow(/below the viewport/);
+  });
+
+  it("resolves select to a click, the arrow keys from the chosen option to the wanted one, and ENTER", () => {
+    const withSelect: Snapshot = {
+      ...snapshot,
+      elements: [
+        {
+          index: 1,
+          role: "combobox",
+          name: "Size",
+          value: "M",
+          options: ["S", "M", "L", "XL"],
+          box: { x: 0, y: 0, width: 100, height: 20 },
+          position: "visible",
+        },
+      ],
+    };
+    const keys = (line: string) =>
+      resolveCommand(parseCommand(line), withSelect).map((a) =>
+        a.type === "keypress" ? a.keys.join("+") : a.type,
+      );
+    expect(keys('select [1] "XL"')).toEqual(["click", "DOWN", "DOWN", "ENTER"]);
+    expect(keys('select [1] "s"')).toEqual(["click", "UP", "ENTER"]);
+    expect(keys('select [1] "M"')).toEqual(["click", "ENTER"]);
   });
 });

@@ -36,7 +36,24 @@ function wrong(cmd: Command, s: Snapshot): Command {
     }
     case "type":
       return { ...cmd, text: `${cmd.text}x` };
+    case "select": {
+      const options = s.elements.find((e) => e.index === cmd.target)!.options!;
+      return { ...cmd, option: options.find((o) => o !== cmd.option && o !== "Choose…")! };
+    }
     case "drag": {
+      if ("by" in cmd) return { ...cmd, by: { x: -cmd.by.x, y: -cmd.by.y } };
+      if ("at" in cmd) {
+        // The same distance the other way from where the drag starts.
+        const from = s.elements.find((e) => e.index === cmd.target)!.box;
+        const mirror = (c: number, p: number, max: number) => Math.min(max - 1, Math.max(1, 2 * c - p));
+        return {
+          ...cmd,
+          at: {
+            x: mirror(from.x + from.width / 2, cmd.at.x, s.viewport.width),
+            y: mirror(from.y + from.height / 2, cmd.at.y, s.viewport.height),
+          },
+        };
+      }
       const zone = s.elements.find((e) => e.role === "region" && e.index !== cmd.to);
       return { ...cmd, to: zone!.index };
     }

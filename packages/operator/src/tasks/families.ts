@@ -1,135 +1,21 @@
 // The browser task families, MiniWoB-style: each page is generated from a seed, records what the
 // user did, and is scored from that record. Experts act only through the grammar's commands.
-import { createRng, generate, MONTHS, type Rng, verify } from "@reasonlab/env-math";
+import { generate, MONTHS, verify } from "@reasonlab/env-math";
 import { esc, taskPage } from "./page.js";
+import { REAL_PAGE_FAMILIES } from "./real-pages.js";
 import {
+  b,
   find,
+  firstClick,
+  instance,
   lastOf,
+  onSubmit,
   reach,
-  type Score,
-  type TaskEvent,
+  rngFor,
   type TaskFamily,
   type TaskInstance,
 } from "./task.js";
-
-const WORDS = [
-  "Apply",
-  "Archive",
-  "Cancel",
-  "Confirm",
-  "Continue",
-  "Delete",
-  "Download",
-  "Edit",
-  "Export",
-  "Finish",
-  "Import",
-  "Next",
-  "Open",
-  "Preview",
-  "Print",
-  "Refresh",
-  "Rename",
-  "Reply",
-  "Save",
-  "Search",
-  "Send",
-  "Share",
-  "Start",
-  "Stop",
-  "Submit",
-  "Sync",
-  "Undo",
-  "Upload",
-  "Verify",
-  "Zoom",
-];
-const FIRST = [
-  "Ada",
-  "Alan",
-  "Grace",
-  "Linus",
-  "Barbara",
-  "Edsger",
-  "Margaret",
-  "Dennis",
-  "Frances",
-  "Ken",
-  "Radia",
-  "Niklaus",
-  "Sophie",
-  "Tim",
-  "Katherine",
-  "John",
-];
-const CITIES = [
-  "Lisbon",
-  "Oslo",
-  "Nairobi",
-  "Lima",
-  "Osaka",
-  "Quito",
-  "Tunis",
-  "Hanoi",
-  "Perth",
-  "Bergen",
-  "Porto",
-  "Accra",
-];
-const TOPICS = [
-  "Pricing",
-  "Docs",
-  "Careers",
-  "Blog",
-  "Status",
-  "Support",
-  "Privacy",
-  "Terms",
-  "Community",
-  "Changelog",
-  "Security",
-  "Partners",
-];
-const COLORS = [
-  "Amber",
-  "Azure",
-  "Coral",
-  "Crimson",
-  "Indigo",
-  "Ivory",
-  "Jade",
-  "Lilac",
-  "Olive",
-  "Teal",
-  "Violet",
-  "Saffron",
-];
-const ITEMS: Record<string, string[]> = {
-  Fruit: ["Apple", "Banana", "Cherry", "Mango", "Pear"],
-  Vegetables: ["Carrot", "Leek", "Onion", "Pepper", "Spinach"],
-  Bakery: ["Bagel", "Baguette", "Croissant", "Muffin", "Pretzel"],
-};
-
-const rngFor = (family: string, seed: number): Rng => createRng("browser-task", family, seed);
-const b = (s: string | number) => `<b>${esc(String(s))}</b>`;
-const submitted = (events: TaskEvent[]) => lastOf(events, "submit");
-const onSubmit = (events: TaskEvent[], score: (data: Record<string, unknown>) => number): Score => {
-  const e = submitted(events);
-  return e ? { reward: score(e.data), done: true } : { reward: 0, done: false };
-};
-/** A click task: the first click decides it. */
-const firstClick = (events: TaskEvent[], target: string): Score => {
-  const e = events.find((x) => x.kind === "click");
-  return e ? { reward: e.data.label === target ? 1 : 0, done: true } : { reward: 0, done: false };
-};
-
-function instance(
-  family: string,
-  seed: number,
-  fields: Omit<TaskInstance, "family" | "seed" | "timeLimitMs" | "maxSteps"> & Partial<TaskInstance>,
-): TaskInstance {
-  return { family, seed, timeLimitMs: 60_000, maxSteps: 15, ...fields };
-}
+import { CITIES, COLORS, FIRST, ITEMS, TOPICS, WORDS } from "./words.js";
 
 const clickButton: TaskFamily = {
   name: "click-button",
@@ -686,6 +572,7 @@ export const TASK_FAMILIES: TaskFamily[] = [
   tableLookup,
   arithmetic,
   keyboardShortcut,
+  ...REAL_PAGE_FAMILIES,
 ];
 
 export function getTaskFamily(name: string): TaskFamily {

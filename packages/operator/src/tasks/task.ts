@@ -1,7 +1,9 @@
 // What a browser task is: pages generated from a seed, an instruction, a score computed from what
 // the page recorded, and an expert that solves it one observation at a time.
+import { createRng, type Rng } from "@reasonlab/env-math";
 import type { Command } from "../grammar.js";
 import type { Snapshot, SnapshotElement } from "../snapshot.js";
+import { esc } from "./page.js";
 
 export interface TaskEvent {
   kind: string;
@@ -59,3 +61,30 @@ export function reach(el: SnapshotElement, then: Command): Command {
 
 export const lastOf = (events: TaskEvent[], kind: string) =>
   [...events].reverse().find((e) => e.kind === kind);
+
+// Building families: the seeded RNG, the instance defaults, and the common ways a page is scored.
+
+export const rngFor = (family: string, seed: number): Rng => createRng("browser-task", family, seed);
+
+/** The instruction bar's emphasis for a value the model must use exactly. */
+export const b = (s: string | number) => `<b>${esc(String(s))}</b>`;
+
+export function instance(
+  family: string,
+  seed: number,
+  fields: Omit<TaskInstance, "family" | "seed" | "timeLimitMs" | "maxSteps"> & Partial<TaskInstance>,
+): TaskInstance {
+  return { family, seed, timeLimitMs: 60_000, maxSteps: 15, ...fields };
+}
+
+/** A form task: the last submit decides it. */
+export const onSubmit = (events: TaskEvent[], score: (data: Record<string, unknown>) => number): Score => {
+  const e = lastOf(events, "submit");
+  return e ? { reward: score(e.data), done: true } : { reward: 0, done: false };
+};
+
+/** A click task: the first click decides it. */
+export const firstClick = (events: TaskEvent[], target: string): Score => {
+  const e = events.find((x) => x.kind === "click");
+  return e ? { reward: e.data.label === target ? 1 : 0, done: true } : { reward: 0, done: false };
+};
