@@ -52,3 +52,35 @@ const countdown = AnswerCheck.parse({ kind: "countdown", numbers: [25, 5, 4], ta
 rate("verify Countdown expressions", 200_000, () =>
   verify({ answer: "", check: countdown }, "<answer>(25 - 5) * 4</answer>"),
 );
+
+// Answers as strong models write them (LaTeX): the exact path first, mathjs only where a value
+// is a closed form, an expression, a set or an interval.
+const math = AnswerCheck.parse({ kind: "math" });
+const latex: [string, string][] = [
+  ["\\boxed{\\frac{10}{9}}", "10/9"],
+  ["The final answer is $\\dfrac{3}{4}$.", "0.75"],
+  ["\\boxed{16,\\!386.20}", "16386.2"],
+  ["\\boxed{0.3333}", "\\frac{1}{3}"],
+];
+rate("verify LaTeX numbers (math, exact path)", 200_000, (i) => {
+  const [completion, answer] = latex[i % latex.length]!;
+  verify({ answer, check: math }, completion);
+});
+const symbolic: [string, string][] = [
+  ["\\boxed{2\\sqrt{2}}", "\\sqrt{8}"],
+  ["\\boxed{\\frac{2\\pi}{3}}", "\\frac{2}{3}\\pi"],
+  ["\\boxed{(9+1)}", "10"],
+];
+rate("verify closed forms (math, through mathjs)", 20_000, (i) => {
+  const [completion, answer] = symbolic[i % symbolic.length]!;
+  verify({ answer, check: math }, completion);
+});
+rate("verify expressions, 6 random points (mathjs)", 5_000, (i) =>
+  verify({ answer: "2(x+1)", check: math }, i % 2 ? "\\boxed{2x+2}" : "\\boxed{x^2 + 2x + 1}"),
+);
+rate("verify sets and intervals (math)", 50_000, (i) =>
+  verify(
+    { answer: i % 2 ? "\\{1, 2, 3\\}" : "(-\\infty, 3] \\cup (5, \\infty)", check: math },
+    i % 2 ? "\\boxed{\\{3, 2, 1\\}}" : "\\boxed{(5, \\infty) \\cup (-\\infty, 3]}",
+  ),
+);

@@ -2,9 +2,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { parseNumber } from "./equivalence.js";
 import { extractAnswer, lastBoxed } from "./extract.js";
 import { generate, getFamily } from "./generate.js";
+import { parseNumber } from "./number.js";
 import { AnswerCheck, type Problem } from "./problem.js";
 import { createRng, hash32 } from "./rng.js";
 
@@ -179,8 +179,9 @@ export function toMath(p: Problem): z.infer<typeof MathRecord> {
   };
 }
 
+/** A number when the reference is one; otherwise free-form math (sets, intervals, expressions, words). */
 function importedCheck(answer: string): AnswerCheck {
-  return AnswerCheck.parse(parseNumber(answer) ? { kind: "number" } : { kind: "text" });
+  return AnswerCheck.parse(parseNumber(answer) ? { kind: "number" } : { kind: "math" });
 }
 
 function imported(

@@ -1,119 +1,9 @@
 // Deciding whether a model's answer means the same as the reference, exactly where possible.
 import { evaluateExpression } from "./expr.js";
+import { mathEqual, scalarEqual, tidy } from "./math-answer.js";
+import { cleanAnswer, parseNumber } from "./number.js";
 import type { AnswerCheck } from "./problem.js";
-import { cmp, div, eq, pow10, type Rational, rat, toNumber } from "./rational.js";
-
-/** Answers longer than this are not numbers, lists or letters we would accept. */
-const MAX_LEN = 400;
-const MAX_DIGITS = 200;
-const MAX_EXPONENT = 400;
-
-/** Strips LaTeX and markdown wrapping that never changes an answer's meaning. */
-export function cleanAnswer(raw: string): string {
-  let s = raw.slice(0, MAX_LEN * 2).normalize("NFKC");
-  s = s.replace(/[\u2212\u2012\u2013\u2014\uFE63\uFF0D]/g, "-"); // unicode minus and dashes
-  s = s.replace(/\u00d7/g, "×").replace(/[\u2009\u202f\u00a0]/g, " ");
-  s = s.replace(/\\(?:text|textbf|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}/g, "$1");
-  s = s.replace(/\\left|\\right|\\!|\\,|\\;|\\:|\\ |\\displaystyle/g, " ");
-  s = s.replace(/\{,\}/g, ","); // LaTeX thousands separator 1{,}000
-  s = s.replace(/\\%/g, "%").replace(/\\\$/g, "$");
-  s = s.replace(/^\s*(?:\$\$|\$|\\\(|\\\[)|(?:\$\$|\$|\\\)|\\\])\s*$/g, "");
-  s = s.replace(/^\*\*|\*\*$/g, "").replace(/^`+|`+$/g, "");
-  s = s.replace(/\s+/g, " ").trim();
-  s = s.replace(/[.;!?。]+$/, "").trim();
-  return s;
-}
-
-const DECIMAL = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$/;
-
-function parseDecimal(s: string): Rational | null {
-  if (!DECIMAL.test(s)) return null;
-  const neg = s.startsWith("-");
-  const body = s.replace(/^[+-]/, "").replace(/,/g, "");
-  const [whole = "", frac = ""] = body.split(".");
-  if (whole.length + frac.length > MAX_DIGITS) return null;
-  const n = BigInt((whole || "0") + frac);
-  return rat(neg ? -n : n, pow10(frac.length));
-}
-
-function scale(x: Rational, exponent: number): Rational | null {
-  if (Math.abs(exponent) > MAX_EXPONENT) return null;
-  return exponent >= 0 ? rat(x.n * pow10(exponent), x.d) : rat(x.n, x.d * pow10(-exponent));
-}
-
-/** A number in any of the forms answers come in, as an exact rational; null if it is not one. */
-export function parseNumber(raw: string): { value: Rational; percent: boolean } | null {
-  let s = cleanAnswer(raw);
-  if (s.length === 0 || s.length > MAX_LEN) return null;
-  s = s.replace(/^[a-zA-Z]\s*=\s*/, ""); // "x = 5"
-  s = s.replace(/^(?:[$€£¥]|USD|EUR)\s*/i, "");
-  s = s.replace(/^([+-])\s*[$€£¥]\s*/, "$1"); // "-$5"
-  let percent = false;
-  if (/%$/.test(s)) {
-    percent = true;
-    s = s.slice(0, -1).trim();
-  } else if (/\s*(?:percent|per cent)$/i.test(s)) {
-    percent = true;
-    s = s.replace(/\s*(?:percent|per cent)$/i, "");
-  }
-  const value = parseBare(s) ?? parseBare(s.replace(/\s*[a-zA-Z][a-zA-Z/. ²³]*$/, "")); // unit words: "12 km/h"
-  return value ? { value, percent } : null;
-}
-
-function parseBare(s: string): Rational | null {
-  s = s.trim();
-  if (!s) return null;
-  const plain = parseDecimal(s);
-  if (plain) return plain;
-  let m: RegExpExecArray | null;
-  // \frac{a}{b}, \dfrac, \tfrac, -\frac{a}{b}, \frac12, and mixed numbers 1\frac{1}{2}
-  m =
-    /^([+-]?\d+)?\s*(-)?\\[dt]?frac\s*(?:\{\s*([+-]?[\d.,]+)\s*\}|(\d))\s*(?:\{\s*([+-]?[\d.,]+)\s*\}|(\d))$/.exec(
-      s,
-    );
-  if (m) {
-    const top = parseDecimal(m[3] ?? m[4]!);
-    const bottom = parseDecimal(m[5] ?? m[6]!);
-    if (!top || !bottom) return null;
-    let f = div(top, bottom);
-    if (!f) return null;
-    if (m[2]) f = rat(-f.n, f.d);
-    if (m[1] === undefined) return f;
-    const whole = parseDecimal(m[1])!;
-    if (whole.d !== 1n || f.n < 0n) return null;
-    return whole.n < 0n || m[1].startsWith("-")
-      ? rat(whole.n * f.d - f.n, f.d)
-      : rat(whole.n * f.d + f.n, f.d);
-  }
-  // mixed number 1 1/2
-  m = /^([+-]?\d+) (\d+)\/(\d+)$/.exec(s);
-  if (m) {
-    const whole = BigInt(m[1]!);
-    const n = BigInt(m[2]!);
-    const d = BigInt(m[3]!);
-    if (d === 0n || n >= d) return null;
-    return whole < 0n || m[1]!.startsWith("-") ? rat(whole * d - n, d) : rat(whole * d + n, d);
-  }
-  // a/b with decimals allowed on either side
-  m = /^([+-]?[\d.,]+)\s*\/\s*([+-]?[\d.,]+)$/.exec(s);
-  if (m) {
-    const top = parseDecimal(m[1]!);
-    const bottom = parseDecimal(m[2]!);
-    return top && bottom ? div(top, bottom) : null;
-  }
-  // scientific: 1.5e3, 1.5 × 10^3, 1.5 \times 10^{-3}, 10^3
-  m = /^([+-]?[\d.,]+)[eE]([+-]?\d{1,4})$/.exec(s);
-  if (m) {
-    const base = parseDecimal(m[1]!);
-    return base ? scale(base, Number(m[2])) : null;
-  }
-  m = /^(?:([+-]?[\d.,]+)\s*(?:×|\\times|\\cdot|\*|x|·)\s*)?10\s*\^\s*\{?\s*([+-]?\d{1,4})\s*\}?$/.exec(s);
-  if (m) {
-    const base = m[1] === undefined ? rat(1n) : parseDecimal(m[1]);
-    return base ? scale(base, Number(m[2])) : null;
-  }
-  return null;
-}
+import { cmp, rat, toNumber } from "./rational.js";
 
 export function normalizeText(raw: string, caseSensitive = false): string {
   let s = cleanAnswer(raw);
@@ -124,18 +14,18 @@ export function normalizeText(raw: string, caseSensitive = false): string {
 function numbersEqual(
   candidate: string,
   expected: string,
-  tolerance?: { abs: number; rel: number },
+  check: { tolerance?: { abs: number; rel: number }; precision?: number } = {},
 ): boolean {
+  const { tolerance } = check;
+  if (!tolerance || (tolerance.abs === 0 && tolerance.rel === 0))
+    return scalarEqual(tidy(candidate), tidy(expected), { precision: check.precision });
   const a = parseNumber(candidate);
   const b = parseNumber(expected);
   if (!a || !b) return false;
   const options = [a.value];
   if (a.percent && !b.percent) options.push(rat(a.value.n, a.value.d * 100n)); // "25%" for 0.25
-  return options.some((x) => {
-    if (!tolerance || (tolerance.abs === 0 && tolerance.rel === 0)) return eq(x, b.value);
-    const want = toNumber(b.value);
-    return Math.abs(toNumber(x) - want) <= tolerance.abs + tolerance.rel * Math.abs(want);
-  });
+  const want = toNumber(b.value);
+  return options.some((x) => Math.abs(toNumber(x) - want) <= tolerance.abs + tolerance.rel * Math.abs(want));
 }
 
 /** Splits "1, 2, 3", "[1, 2, 3]", "(2, 3)", "x = 2, y = 3", "-2 and 3" into items. */
@@ -278,7 +168,9 @@ export function isEquivalent(candidate: string, expected: string, check: AnswerC
     if (typeof candidate !== "string" || candidate.length === 0) return false;
     switch (check.kind) {
       case "number":
-        return numbersEqual(candidate, expected, check.tolerance);
+        return numbersEqual(candidate, expected, check);
+      case "math":
+        return mathEqual(candidate, expected, { precision: check.precision });
       case "text":
         return normalizeText(candidate, check.caseSensitive) === normalizeText(expected, check.caseSensitive);
       case "list":

@@ -1,7 +1,7 @@
 // Finding the final answer in free model text. Only linear scans (indexOf, bounded slices, and
 // regexes without nested quantifiers), so any input finishes quickly.
 
-export const ANSWER_FORMATS = ["answer-tag", "boxed", "hash", "phrase", "last-number"] as const;
+export const ANSWER_FORMATS = ["answer-tag", "boxed", "hash", "phrase", "math-span", "last-number"] as const;
 export type AnswerFormat = (typeof ANSWER_FORMATS)[number];
 
 export interface ExtractOptions {
@@ -69,7 +69,7 @@ function afterHashes(text: string): string | null {
   return line || null;
 }
 
-const PHRASES = ["the final answer is", "final answer:", "the answer is", "answer:"];
+const PHRASES = ["the final answer is", "final answer is", "final answer:", "the answer is", "answer:"];
 
 function afterPhrase(text: string): string | null {
   const tail = text.slice(-20_000).toLowerCase();
@@ -86,6 +86,9 @@ function afterPhrase(text: string): string | null {
   const original = text.slice(-20_000);
   let rest = original.slice(best + phrase.length, best + phrase.length + MAX_ANSWER).split("\n", 1)[0]!;
   rest = rest.replace(/^[\s:*]+/, "");
+  // "The final answer is $3$ hours ago": a math span right after the phrase is the answer.
+  const span = /^(?:\$([^$]{1,400})\$|\\\((.{1,400}?)\\\))/.exec(rest);
+  if (span) return (span[1] ?? span[2]!).trim() || null;
   // a sentence ends at ". " or a final "." that is not a decimal point
   const stop = /\.(\s|$)/.exec(rest);
   if (stop) rest = rest.slice(0, stop.index);
@@ -93,7 +96,43 @@ function afterPhrase(text: string): string | null {
   return (boxed ?? rest).replace(/[*\s]+$/, "").trim() || null;
 }
 
-const NUMBER = /[-−]?\d[\d,]*(?:\.\d+)?(?:\s*\/\s*\d+)?/g;
+/**
+ * The last math span: $...$, $$...$$, \(...\) or \[...\]. Scanned from the end with indexOf,
+ * so it is linear; a span longer than an answer is not one.
+ */
+function lastMathSpan(text: string): string | null {
+  const tail = text.slice(-4000);
+  let best: { at: number; body: string } | null = null;
+  for (const [open, close] of [
+    ["\\(", "\\)"],
+    ["\\[", "\\]"],
+  ] as const) {
+    const end = tail.lastIndexOf(close);
+    const start = end < 0 ? -1 : tail.lastIndexOf(open, end);
+    if (start >= 0 && (!best || end > best.at))
+      best = { at: end, body: tail.slice(start + open.length, end) };
+  }
+  const dollar = tail.lastIndexOf("$");
+  if (dollar > 0 && (!best || dollar > best.at)) {
+    const double = tail[dollar - 1] === "$";
+    const open = double ? tail.lastIndexOf("$$", dollar - 2) : tail.lastIndexOf("$", dollar - 1);
+    // A currency sign ("costs $5 and $7") has no closing partner right after a number: keep
+    // only spans that do not start with a digit followed by words.
+    if (open >= 0) {
+      const body = tail.slice(open + (double ? 2 : 1), double ? dollar - 1 : dollar);
+      if (!/^\d[\d.,]*\s+[a-z]/i.test(body)) best = { at: dollar, body };
+    }
+  }
+  const body = best?.body.trim();
+  return body && body.length <= MAX_ANSWER ? body : null;
+}
+
+/**
+ * Numbers as prose writes them: 1,234 or 1 234 grouped, a decimal part, a fraction, units
+ * after it (12km). A digit that follows letters (AZYUK2A, x2) is not a number.
+ */
+const NUMBER =
+  /(?<![A-Za-z\d])[-−]?\d{1,3}(?:[ \u2009\u202f]\d{3})+(?:\.\d+)?(?![\d])|(?<![A-Za-z\d.])[-−]?\d[\d,]*(?:\.\d+)?(?:\s*\/\s*\d+)?/g;
 
 function lastNumber(text: string): string | null {
   const tail = text.slice(-2000);
@@ -111,6 +150,7 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
     else if (format === "boxed") found = lastBoxed(text);
     else if (format === "hash") found = afterHashes(text);
     else if (format === "phrase") found = afterPhrase(text);
+    else if (format === "math-span") found = lastMathSpan(text);
     else found = lastNumber(text);
     if (found !== null) {
       const answer = found.trim().slice(0, MAX_ANSWER);

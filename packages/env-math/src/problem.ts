@@ -4,13 +4,23 @@ import type { Rng } from "./rng.js";
 
 /** How a model's final answer is compared with the reference. */
 export const AnswerCheck = z.discriminatedUnion("kind", [
-  /** Exact rational equality; with `tolerance`, |a - b| <= abs + rel * |b| instead. */
+  /**
+   * Exact rational equality (a closed form such as \sqrt{17} is evaluated; a decimal with at least
+   * `precision` significant digits may stand for the value it rounds); with `tolerance`,
+   * |a - b| <= abs + rel * |b| instead.
+   */
   z.object({
     kind: z.literal("number"),
     tolerance: z
       .object({ abs: z.number().nonnegative().default(0), rel: z.number().nonnegative().default(0) })
       .optional(),
+    precision: z.number().int().min(1).max(17).optional(),
   }),
+  /**
+   * Free-form math as MATH-style answers are written: values, sets, tuples, intervals, equations
+   * and expressions up to symbolic equivalence (see math-answer.ts).
+   */
+  z.object({ kind: z.literal("math"), precision: z.number().int().min(1).max(17).optional() }),
   /** Text compared after trimming, quote and punctuation stripping, and (unless caseSensitive) lowercasing. */
   z.object({ kind: z.literal("text"), caseSensitive: z.boolean().default(false) }),
   /** A list of numbers or words; `ordered: false` for sets, e.g. the roots of a quadratic. */

@@ -6,6 +6,9 @@ import {
   evaluateExpression,
   extractAnswer,
   isEquivalent,
+  latexToPlain,
+  mathEqual,
+  parseExpression,
   parseNumber,
   verify,
 } from "../src/index.js";
@@ -21,6 +24,7 @@ const CHECKS = [
   { kind: "time" },
   { kind: "base", base: 16 },
   { kind: "countdown", numbers: [1, 2, 3], target: 6 },
+  { kind: "math" },
 ].map((c) => AnswerCheck.parse(c));
 
 const pieces = [
@@ -49,6 +53,31 @@ const pieces = [
   "=",
   ":",
   "\\",
+  "\\sqrt",
+  "\\sqrt[",
+  "]",
+  "\\{",
+  "\\}",
+  "\\cup",
+  "\\infty",
+  "\\pi",
+  "\\cdot",
+  "\\log_",
+  "\\sin",
+  "\\left(",
+  "\\right)",
+  "\\approx",
+  "!",
+  "i",
+  "y",
+  "_",
+  "\\text{",
+  "[",
+  "\\(",
+  "\\)",
+  ".5",
+  "1 000",
+  "0,5",
 ];
 const adversarial = fc.array(fc.constantFrom(...pieces), { maxLength: 400 }).map((a) => a.join(""));
 
@@ -57,9 +86,15 @@ const everything = (text: string) => {
     verify({ answer: "6", check }, text);
     isEquivalent(text, "6", check);
   }
+  for (const reference of ["x^2 + 1", "[1, 2)", "\\{1, 2\\}", "\\sqrt{2}"]) {
+    mathEqual(text, reference);
+    mathEqual(reference, text);
+  }
   parseNumber(text);
   evaluateExpression(text);
   extractAnswer(text);
+  latexToPlain(text);
+  parseExpression(text);
 };
 
 describe("fuzzing the verifier", () => {
@@ -98,6 +133,14 @@ describe("fuzzing the verifier", () => {
       `${"1 ".repeat(20_000)}/2`,
       `9^9^9^9^9^9`,
       `${"2^64*".repeat(100)}2`,
+      "\\sqrt{".repeat(10_000),
+      `${"\\frac{1}{".repeat(150)}2${"}".repeat(150)}`,
+      `${"x+".repeat(150)}x`,
+      "\\{1, ".repeat(5_000),
+      `(${"1, ".repeat(5_000)}2]`,
+      "((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))^2",
+      "x^x^x^x^x^x^x^x",
+      "170!!!",
     ];
     for (const text of nasty) {
       const t0 = performance.now();

@@ -26,6 +26,8 @@ function perturb(answer: string, check: AnswerCheck): string {
   switch (check.kind) {
     case "number":
       return bump(answer);
+    case "math":
+      return `${answer} + 1`;
     case "text":
       return (answer[0] === "z" ? "y" : "z") + answer.slice(1);
     case "list": {
