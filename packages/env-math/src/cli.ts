@@ -93,7 +93,7 @@ const verifyCommand = defineCommand({
     kind: {
       type: "string",
       value: "KIND",
-      description: "how --expected is compared: number, text, yesno, factorization, time",
+      description: "how --expected is compared: number, math (LaTeX, sets, intervals, expressions), text, yesno, factorization, time",
       default: "number",
     },
     completion: {
@@ -112,7 +112,7 @@ const verifyCommand = defineCommand({
         .regex(/^[a-z0-9-]+\/\d+\/-?\d+$/, "expected FAMILY/DIFFICULTY/SEED")
         .optional(),
       expected: z.string().optional(),
-      kind: z.enum(["number", "text", "yesno", "factorization", "time"]),
+      kind: z.enum(["number", "math", "text", "yesno", "factorization", "time"]),
       completion: z.string(),
       strict: z.boolean().optional(),
       args: noArgs,
@@ -124,6 +124,7 @@ const verifyCommand = defineCommand({
   examples: [
     'reasonlab env verify --id decimal-compare/2/0 -c "so the answer is 9.9"',
     'echo "\\boxed{\\frac{1}{2}}" | reasonlab env verify --expected 0.5',
+    'reasonlab env verify --expected "[2, 5)" --kind math -c "so x is in \\boxed{\\left[2, 5\\right)}"',
   ],
   async run({ id, expected, kind, completion, strict }) {
     const { generate } = await import("./generate.js");
