@@ -93,7 +93,8 @@ const verifyCommand = defineCommand({
     kind: {
       type: "string",
       value: "KIND",
-      description: "how --expected is compared: number, math (LaTeX, sets, intervals, expressions), text, yesno, factorization, time",
+      description:
+        "how --expected is compared: number, math (LaTeX, sets, intervals, expressions), text, yesno, factorization, time",
       default: "number",
     },
     completion: {
