@@ -1,5 +1,6 @@
 export * from "./corpus.js";
 export * from "./dataset.js";
+export * from "./environment.js";
 export * from "./episode.js";
 export * from "./equivalence.js";
 export * from "./expr.js";

@@ -9,7 +9,6 @@ import {
   correctness,
   countdownPartial,
   createCurriculum,
-  createMathEpisode,
   DEFAULT_REWARDS,
   DOCUMENT_TEMPLATES,
   demonstrated,
@@ -98,42 +97,6 @@ describe("rewards", () => {
     expect(score("<answer>25 * 4 - 5</answer>")).toBe(0.1);
     expect(score("<answer>25 * 4</answer>")).toBe(0);
     expect(score("<answer>25 * (4 -</answer>")).toBe(0);
-  });
-});
-
-describe("episodes", () => {
-  it("reset gives the task, step scores the completion", () => {
-    const env = createMathEpisode({ family: "add", difficulty: 2 });
-    const obs = env.reset(7);
-    expect(obs.messages.map((m) => m.role)).toEqual(["system", "user"]);
-    expect(obs.messages[1]!.content).toBe(generate("add", 2, 7).prompt);
-    const result = env.step(obs.problem.solution);
-    expect(result).toMatchObject({ reward: 1.1, done: true, info: { turn: 1, calculatorCalls: 0 } });
-    expect(() => env.step("again")).toThrow(/after the episode ended/);
-  });
-
-  it("with the calculator, a trailing <calc> call is answered in the transcript", () => {
-    const env = createMathEpisode({ family: "mul", difficulty: 4, calculator: true });
-    const obs = env.reset(3);
-    const expression = obs.problem.metadata.expression as string;
-    const first = env.step(`I will use the calculator. <calc>${expression}</calc>`);
-    expect(first.done).toBe(false);
-    expect(first.observation.messages.at(-1)).toEqual({
-      role: "tool",
-      content: `<result>${obs.problem.answer}</result>`,
-    });
-    const second = env.step(`<answer>${obs.problem.answer}</answer>`);
-    expect(second).toMatchObject({ done: true, reward: 1.1, info: { turn: 2, calculatorCalls: 1 } });
-  });
-
-  it("a bad calculator call is an error the model sees, and the turn limit ends the episode", () => {
-    const env = createMathEpisode({ family: "add", difficulty: 1, calculator: true, maxTurns: 2 });
-    env.reset(0);
-    const first = env.step("<calc>2 +* 2</calc>");
-    expect(first.observation.messages.at(-1)!.content).toMatch(/^<result>error: /);
-    expect(first.info.toolError).toBeDefined();
-    const second = env.step("<calc>2 + 2</calc>");
-    expect(second).toMatchObject({ done: true, reward: 0 });
   });
 });
 

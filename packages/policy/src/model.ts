@@ -459,11 +459,13 @@ export function policyTerms(
   model: Model,
   inputs: TF.Tensor2D,
   targets: TF.Tensor2D,
-  { entropy = false } = {},
+  { entropy = false, temperature = 1 } = {},
 ) {
   const { tf } = model;
   const [B, T] = inputs.shape;
-  const logits = logitsOf(model, hidden(model, inputs));
+  const raw = logitsOf(model, hidden(model, inputs));
+  // the distribution rollouts were sampled from: the ratio compares like with like
+  const logits = temperature === 1 ? raw : raw.div(temperature);
   const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
   const logp = tf.losses
     .softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE)

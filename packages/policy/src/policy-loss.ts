@@ -5,6 +5,8 @@ import type * as TF from "@tensorflow/tfjs";
 import { type Model, policyTerms } from "./model.js";
 
 export interface PolicyLossOptions {
+  /** The sampling temperature: log-probabilities are taken of the logits over it. */
+  temperature: number;
   clipLow: number;
   clipHigh: number;
   klCoef: number;
@@ -32,7 +34,10 @@ export interface PolicyBatch {
  */
 export function policyLoss(model: Model, b: PolicyBatch, o: PolicyLossOptions) {
   const { tf } = model;
-  const { logp, entropy } = policyTerms(model, b.inputs, b.targets, { entropy: o.entropyCoef > 0 });
+  const { logp, entropy } = policyTerms(model, b.inputs, b.targets, {
+    entropy: o.entropyCoef > 0,
+    temperature: o.temperature,
+  });
   const ratio = tf.exp(logp.sub(b.oldLogprobs));
   const unclipped = ratio.mul(b.advantages);
   const clipped = tf.clipByValue(ratio, 1 - o.clipLow, 1 + o.clipHigh).mul(b.advantages);

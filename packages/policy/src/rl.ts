@@ -10,15 +10,15 @@ import {
   createCurriculum,
   createRng,
   digitCredit,
+  type Environment,
   format,
   generate,
   getFamily,
+  mathEnvironment,
   overlong,
   type Problem,
   type RewardFn,
   STRICT,
-  scoreCompletion,
-  sftConversation,
   splitOf,
   type WeightedReward,
 } from "@reasonlab/env-math";
@@ -27,8 +27,8 @@ import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
 import type { Backend } from "./backend.js";
-import { renderChat } from "./chat.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { collectGroups, lossRows, type Rollout } from "./episodes.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt } from "./levels.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
@@ -104,6 +104,12 @@ export const RlStageConfig = z.object({
       evalDifficulties: Levels.optional(),
       evalPerCell: z.number().int().min(1).default(100),
       system: z.boolean().default(false),
+      /**
+       * The calculator tool: a reply ending in <calc>expression</calc> gets <result>value</result>
+       * and another turn, up to maxTurns replies (env-math's math-calculator environment).
+       */
+      calculator: z.boolean().default(false),
+      maxTurns: z.number().int().min(1).max(16).optional(),
       /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
       curriculum: z
         .object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) })
@@ -136,33 +142,31 @@ export function rewardsOf(specs: readonly RewardSpec[]): WeightedReward[] {
   return specs.map((s) => ({ name: s.name, fn: REWARD_FNS[s.name](s), weight: s.weight }));
 }
 
-/** A rollout's rewards, with its answer read where the stage's `answerFormat` says. */
-export function scoreRollout(
-  stage: Pick<RlStageConfig, "answerFormat">,
+/**
+ * The math environment a stage configures: its problems (train split, curriculum), its rewards
+ * with the answer read where `answerFormat` says, the calculator if asked for.
+ */
+export function stageEnvironment(
+  stage: RlStageConfig,
   rewards: readonly WeightedReward[],
-  problem: Problem,
-  completion: string,
-  length: number,
-) {
-  return scoreCompletion(
+  seed: number,
+  saved: Record<string, unknown> = {},
+): Environment {
+  return mathEnvironment({
+    source: problemSource(stage, seed, saved),
     rewards,
-    { problem, completion, length },
-    stage.answerFormat === "tag" ? STRICT : {},
-  );
+    ...(stage.answerFormat === "tag" ? { extract: STRICT } : {}),
+    system: stage.data.system,
+    calculator: stage.data.calculator,
+    ...(stage.data.maxTurns ? { maxTurns: stage.data.maxTurns } : {}),
+  });
 }
 
-/** One scored completion, ready to train on. */
-export interface Rollout {
-  problem: Problem;
-  prompt: number[];
-  tokens: number[];
-  oldLogprobs: number[];
-  text: string;
-  reward: number;
-  correct: boolean;
-  truncated: boolean;
-  advantage: number;
-}
+/** A rollout's replies, with what the environment said between them, as one text for the logs. */
+const transcriptText = (r: Rollout) =>
+  r.transcript.length === 1
+    ? r.transcript[0]!.content
+    : r.transcript.map((m) => (m.role === "assistant" ? m.content : `[${m.role}] ${m.content}`)).join("\n");
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
@@ -208,6 +212,8 @@ export interface RlHooks {
   evaluate: (model: Model, problems: Problem[], maxTokens: number) => Promise<number>;
   /** Replace the configured rewards (custom tasks, tests). */
   rewards?: WeightedReward[];
+  /** Replace the configured environment (the operator's browser tasks, a toy in tests). */
+  environment?: Environment;
 }
 
 export interface RlResult {
@@ -231,7 +237,7 @@ export async function trainRl(
   const { tf } = backend;
   const { log } = hooks;
   const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
-  const source = problemSource(stage, state.seed, state.extra);
+  const env = hooks.environment ?? stageEnvironment(stage, rewards, state.seed, state.extra);
   const reference = stage.klCoef > 0 ? cloneModel(model) : null;
   const evalProblems = interleaveCells(
     problemsAt({
@@ -245,10 +251,6 @@ export async function trainRl(
   );
   const vars = [...model.params.values()];
   const names = [...model.params.keys()];
-  const promptOf = (p: Problem) =>
-    renderChat(tok, sftConversation(p, { system: stage.data.system }).messages.slice(0, -1), {
-      generation: true,
-    }).ids;
   let accuracy: number | null = null;
   let initialAccuracy: number | null = null;
   let lastReward = Number.NaN;
@@ -267,12 +269,12 @@ export async function trainRl(
     }
   }
 
-  /** One step's rollouts, grouped by prompt; the problem source's state after drawing them. */
+  /** One step's rollouts, grouped by task; the environment's state after drawing them. */
   const collect = async (step: number) => {
     const stepSeed = state.seed * 1_000_003 + step;
     const t0 = performance.now();
     const groups: Rollout[][] = [];
-    /** Every completion sampled this step, kept or dropped: what the rollout metrics describe. */
+    /** Every episode rolled out this step, kept or dropped: what the rollout metrics describe. */
     const sampled: Rollout[] = [];
     let dropped = 0;
     let sampledTokens = 0;
@@ -281,38 +283,26 @@ export async function trainRl(
       round < (stage.dynamicSampling ? stage.maxSamplingRounds : 1) && groups.length < stage.promptsPerStep;
       round++
     ) {
-      const problems = Array.from({ length: stage.promptsPerStep - groups.length }, () => source.next());
-      const prompts = problems.map(promptOf);
-      const completions = await sampler.sample(prompts, {
-        n: stage.groupSize,
+      const tasks = Array.from({ length: stage.promptsPerStep - groups.length }, () => env.nextTask());
+      const collected = await collectGroups(env, sampler, tok, tasks, {
+        groupSize: stage.groupSize,
         temperature: stage.temperature,
         maxTokens: stage.maxTokens,
         seed: stepSeed * 7 + round,
+        contextLength: model.config.contextLength,
       });
-      for (const [i, problem] of problems.entries()) {
-        const group = completions.slice(i * stage.groupSize, (i + 1) * stage.groupSize).map((c): Rollout => {
-          const score = scoreRollout(stage, rewards, problem, c.text, c.tokens.length);
-          sampledTokens += c.tokens.length;
-          return {
-            problem,
-            prompt: prompts[i]!,
-            tokens: c.tokens.map((t) => t.id),
-            oldLogprobs: c.tokens.map((t) => t.logprob),
-            text: c.text,
-            reward: score.reward,
-            correct: score.verdict.correct,
-            truncated: c.finishReason === "length",
-            advantage: 0,
-          };
-        });
-        for (const r of group) source.record(problem, r.correct);
+      for (const [i, group] of collected.entries()) {
+        for (const r of group) {
+          sampledTokens += r.length;
+          env.record(tasks[i]!, r.correct);
+        }
         sampled.push(...group);
         if (stage.dynamicSampling && zeroVariance(group.map((r) => r.reward))) dropped++;
         else groups.push(group);
       }
     }
     const seconds = (performance.now() - t0) / 1000;
-    return { groups, sampled, dropped, sampledTokens, seconds, sourceState: source.state() };
+    return { groups, sampled, dropped, sampledTokens, seconds, sourceState: env.state() };
   };
   type Collected = Awaited<ReturnType<typeof collect>>;
 
@@ -349,31 +339,17 @@ export async function trainRl(
 
       // ---- update ----
       const t1 = performance.now();
-      const train = all.filter((r) => !(stage.maskTruncated && r.truncated) && r.tokens.length > 0);
+      const train = all.filter((r) => !(stage.maskTruncated && r.truncated) && r.length > 0);
       const lr = learningRate(stage.optimizer, state.step, state.totalSteps);
       let gradNorm = 0;
       let clipFraction = 0;
       let klMean = 0;
-      let entropyMean = mean(sampled.flatMap((r) => r.oldLogprobs.map((l) => -l)));
+      let entropyMean = mean(
+        sampled.flatMap((r) => r.logprobs.filter((_, i) => r.generated[i]).map((l) => -l)),
+      );
       let updateTokens = 0;
       if (train.length > 0) {
-        const T = Math.min(
-          model.config.contextLength,
-          Math.max(...train.map((r) => r.prompt.length + r.tokens.length)) - 1,
-        );
-        const pad = tok.special["<|pad|>"];
-        const rows = train.map((r) => {
-          const ids = [...r.prompt, ...r.tokens].slice(0, T + 1);
-          const inputs = Array.from({ length: T }, (_, t) => ids[t] ?? pad);
-          const targets = Array.from({ length: T }, (_, t) => ids[t + 1] ?? pad);
-          const mask = Array.from({ length: T }, (_, t): number =>
-            t + 1 >= r.prompt.length && t + 1 < ids.length ? 1 : 0,
-          );
-          const old = Array.from({ length: T }, (_, t) =>
-            mask[t] ? (r.oldLogprobs[t + 1 - r.prompt.length] ?? 0) : 0,
-          );
-          return { inputs, targets, mask, old };
-        });
+        const { T, rows } = lossRows(train, tok.special["<|pad|>"], model.config.contextLength);
         const weights = aggregationWeights(
           rows.map((r) => r.mask),
           stage.aggregation,
@@ -410,7 +386,9 @@ export async function trainRl(
         if (reference) {
           for (let from = 0; from < rows.length; from += stage.microBatch) {
             const m = micro(from);
-            const lp = tf.tidy(() => policyTerms(reference, m.inputs, m.targets).logp);
+            const lp = tf.tidy(
+              () => policyTerms(reference, m.inputs, m.targets, { temperature: stage.temperature }).logp,
+            );
             const v = Array.from(await lp.data());
             for (let i = 0; i < m.n; i++) refRows.push(v.slice(i * T, (i + 1) * T));
             tf.dispose([lp, m.inputs, m.targets, m.old, m.adv, m.weights]);
@@ -503,7 +481,8 @@ export async function trainRl(
         "rl/zero_variance_frac": stage.dynamicSampling
           ? dropped / (dropped + groups.length || 1)
           : mean(groups.map((g) => (zeroVariance(g.map((r) => r.reward)) ? 1 : 0))),
-        "rl/response_length": mean(sampled.map((r) => r.tokens.length)),
+        "rl/response_length": mean(sampled.map((r) => r.length)),
+        ...(env.maxTurns > 1 ? { "rl/turns": mean(sampled.map((r) => r.turns)) } : {}),
         "rl/truncated_frac": mean(sampled.map((r) => (r.truncated ? 1 : 0))),
         "rl/entropy": entropyMean,
         "rl/kl": klMean,
@@ -525,16 +504,17 @@ export async function trainRl(
           run.log("samples", {
             step: state.step,
             split: "rollout",
-            prompt: r.problem.prompt,
-            completion: r.text,
-            expected: r.problem.answer,
+            prompt: r.task.prompt,
+            completion: transcriptText(r),
+            ...(r.task.expected !== undefined ? { expected: r.task.expected } : {}),
             reward: r.reward,
             correct: r.correct,
             meta: {
               advantage: r.advantage,
-              family: r.problem.family,
-              difficulty: r.problem.difficulty,
+              family: r.task.family,
+              ...(r.task.difficulty !== undefined ? { difficulty: r.task.difficulty } : {}),
               truncated: r.truncated,
+              ...(r.turns > 1 ? { turns: r.turns } : {}),
             },
           });
         log(
@@ -564,6 +544,7 @@ export async function trainRl(
   } finally {
     await sampler.close();
     if (reference) disposeModel(reference);
+    if (!hooks.environment) await env.close();
   }
   return { accuracy, initialAccuracy, stoppedEarly: false, lastReward };
 }

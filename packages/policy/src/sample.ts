@@ -25,8 +25,14 @@ export type SampleOptionsInput = z.input<typeof SampleOptions>;
 
 export interface TokenChoice {
   id: number;
-  /** Log-probability under the model itself (temperature 1): what RL and the API report. */
+  /** Log-probability under the model itself (temperature 1): what the API reports. */
   logprob: number;
+  /**
+   * Log-probability under the distribution it was sampled from (the logits over the temperature;
+   * top-k and top-p aside): what RL's importance ratio needs. Equals logprob at temperature 1 and
+   * when greedy.
+   */
+  samplingLogprob: number;
   top: { id: number; logprob: number }[];
 }
 
@@ -52,6 +58,16 @@ function logSoftmax(logits: Float32Array, from: number, V: number, out: Float64A
   for (let i = 0; i < V; i++) sum += Math.exp(logits[from + i]! - max);
   const lse = max + Math.log(sum);
   for (let i = 0; i < V; i++) out[i] = logits[from + i]! - lse;
+}
+
+/** log softmax(logp / temperature)[id] over the whole vocabulary, as the RL loss computes it. */
+function tempered(logp: Float64Array, id: number, temperature: number, V: number): number {
+  if (temperature === 1 || temperature === 0) return logp[id]!;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < V; i++) max = Math.max(max, logp[i]! / temperature);
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(logp[i]! / temperature - max);
+  return logp[id]! / temperature - max - Math.log(sum);
 }
 
 /** Picks one of the `allowed` token ids from the model's log-probabilities. */
@@ -182,7 +198,12 @@ export async function sample(
                 .slice(0, o.topLogprobs)
                 .map((i) => ({ id: i, logprob: logp[i]! }))
             : [];
-        const choice: TokenChoice = { id, logprob: logp[id]!, top };
+        const choice: TokenChoice = {
+          id,
+          logprob: logp[id]!,
+          samplingLogprob: tempered(logp, id, o.temperature, V),
+          top,
+        };
         next[r] = id;
         out[r]!.tokens.push(choice);
         if (id === end) {

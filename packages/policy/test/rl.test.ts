@@ -1,15 +1,17 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { generate } from "@reasonlab/env-math";
+import { type Environment, generate, mathTask } from "@reasonlab/env-math";
 import { createRun, openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
 import { advantages } from "../src/advantage.js";
 import { loadBackend } from "../src/backend.js";
+import { collectGroups, lossRows } from "../src/episodes.js";
 import { initModel, policyTerms } from "../src/model.js";
 import { createAdamW } from "../src/optimizer.js";
 import { aggregationWeights, policyLoss } from "../src/policy-loss.js";
-import { type RlHooks, RlStageConfig, rewardsOf, scoreRollout, trainRl } from "../src/rl.js";
+import { type RlHooks, RlStageConfig, rewardsOf, stageEnvironment, trainRl } from "../src/rl.js";
+import { inlineSampler } from "../src/rollouts.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 import { TrainConfig } from "../src/train.js";
 
@@ -84,15 +86,24 @@ describe("loss aggregation, by hand", () => {
 });
 
 describe("rollout scoring", () => {
-  it('answerFormat "tag" pays only an answer inside <answer></answer>, not a number the working mentions', () => {
+  it('answerFormat "tag" pays only an answer inside <answer></answer>, not a number the working mentions', async () => {
     const problem = generate("add", 1, 3);
     const rewards = rewardsOf([{ name: "correct", weight: 1 }]);
+    const reward = async (answerFormat: "tag" | "any", reply: string) => {
+      const stage = RlStageConfig.parse({
+        stage: "rl",
+        steps: 1,
+        answerFormat,
+        data: { families: ["add"], difficulties: [1] },
+      });
+      const episode = await stageEnvironment(stage, rewards, 1).reset(mathTask(problem));
+      return (await episode.step(reply, { tokens: 9, truncated: false })).reward;
+    };
     // the right sum in the working, then a broken tag: what RL learned to write when it was paid
     const garbled = `${problem.prompt.replace(/^What is |\?$/g, "")} = ${problem.answer}\n<answer>Step answer>`;
-    expect(scoreRollout({ answerFormat: "any" }, rewards, problem, garbled, 9).reward).toBe(1);
-    expect(scoreRollout({ answerFormat: "tag" }, rewards, problem, garbled, 9).reward).toBe(0);
-    const tagged = `<answer>${problem.answer}</answer>`;
-    expect(scoreRollout({ answerFormat: "tag" }, rewards, problem, tagged, 4).reward).toBe(1);
+    expect(await reward("any", garbled)).toBe(1);
+    expect(await reward("tag", garbled)).toBe(0);
+    expect(await reward("tag", `<answer>${problem.answer}</answer>`)).toBe(1);
   });
 });
 
@@ -119,7 +130,7 @@ describe("clipped policy loss", () => {
           advantages: tf.tensor2d([[advantage]]),
           weights,
         },
-        { clipLow: 0.2, clipHigh: 0.28, klCoef, entropyCoef: 0 },
+        { temperature: 1, clipLow: 0.2, clipHigh: 0.28, klCoef, entropyCoef: 0 },
       );
       return (await out.loss.data())[0]!;
     };
@@ -129,6 +140,125 @@ describe("clipped policy loss", () => {
     expect(await loss(0.5, 1, 0)).toBeCloseTo(-0.5, 4);
     const k3 = 2 - Math.log(2) - 1;
     expect(await loss(1, 1, 0.1)).toBeCloseTo(-1 + 0.1 * k3, 4);
+  });
+});
+
+/**
+ * A toy environment over `turns` replies, paid at the end by the share of digits the replies
+ * wrote (6 a turn at most): dense enough for an untrained model to find by chance.
+ */
+function digitsEnvironment(turns: number): Environment {
+  let drawn = 0;
+  return {
+    name: "digits",
+    stop: [],
+    maxTurns: turns,
+    nextTask: () => ({ id: `digits/${drawn}`, family: "digits", seed: drawn++, prompt: "Write digits." }),
+    async reset(task) {
+      let turn = 0;
+      let share = 0;
+      return {
+        messages: [{ role: "user", content: `Write digits (${task.seed % 5}).` }],
+        async step(reply) {
+          turn++;
+          share += (reply.match(/\d/g)?.length ?? 0) / 6 / turns;
+          if (turn < turns)
+            return {
+              messages: [{ role: "tool", content: `turn ${turn} done` }],
+              reward: 0,
+              done: false,
+              correct: false,
+            };
+          return { messages: [], reward: share, done: true, correct: share > 0.5 };
+        },
+        async close() {},
+      };
+    },
+    record() {},
+    state: () => ({ drawn }),
+    async close() {},
+  };
+}
+
+describe("multi-turn rollouts", () => {
+  const tok = byteTokenizer();
+  const model = initModel(
+    tf,
+    { vocabSize: tok.vocabSize, dModel: 32, nLayers: 1, nHeads: 2, contextLength: 128 },
+    3,
+  );
+  const env = digitsEnvironment(3);
+  const tasks = [env.nextTask(), env.nextTask()];
+
+  it("trains every token the policy sampled in every turn, and none the environment wrote", async () => {
+    const groups = await collectGroups(env, inlineSampler(model, tok), tok, tasks, {
+      groupSize: 2,
+      temperature: 1,
+      maxTokens: 5,
+      seed: 3,
+      contextLength: 128,
+    });
+    expect(groups.map((g) => g.length)).toEqual([2, 2]);
+    for (const r of groups.flat()) {
+      expect(r.turns).toBe(3);
+      expect(r.ids).toHaveLength(r.generated.length);
+      expect(r.generated.filter(Boolean)).toHaveLength(r.length);
+      const mine = tok.decode(r.ids.filter((_, i) => r.generated[i]));
+      const theirs = tok.decode(r.ids.filter((_, i) => !r.generated[i]));
+      const replies = r.transcript.filter((m) => m.role === "assistant").map((m) => m.content);
+      expect(replies).toHaveLength(3);
+      expect(mine).toBe(replies.join(""));
+      expect(theirs).toContain("Write digits");
+      expect(theirs).toContain("turn 1 done");
+      expect(theirs).toContain("turn 2 done");
+      // the environment's tokens carry no log-probability; the policy's do
+      for (const [i, g] of r.generated.entries()) {
+        if (g) expect(r.logprobs[i]).toBeLessThan(0);
+        else expect(r.logprobs[i]).toBe(0);
+      }
+    }
+    const { T, rows } = lossRows(groups.flat(), tok.special["<|pad|>"], 128);
+    for (const [k, r] of groups.flat().entries())
+      for (let t = 0; t < T; t++) expect(rows[k]!.mask[t]).toBe(r.generated[t + 1] ?? 0);
+  });
+
+  it("records log-probabilities at the sampling temperature: the loss's ratio is 1 before any update", async () => {
+    const groups = await collectGroups(env, inlineSampler(model, tok), tok, tasks, {
+      groupSize: 2,
+      temperature: 0.6,
+      maxTokens: 5,
+      seed: 4,
+      contextLength: 128,
+    });
+    const { T, rows } = lossRows(groups.flat(), tok.special["<|pad|>"], 128);
+    const n = rows.length;
+    const logp = tf.tidy(
+      () =>
+        policyTerms(
+          model,
+          tf.tensor2d(
+            rows.flatMap((r) => r.inputs),
+            [n, T],
+            "int32",
+          ),
+          tf.tensor2d(
+            rows.flatMap((r) => r.targets),
+            [n, T],
+            "int32",
+          ),
+          { temperature: 0.6 },
+        ).logp,
+    );
+    const values = await logp.data();
+    logp.dispose();
+    let checked = 0;
+    for (let i = 0; i < n; i++)
+      for (let t = 0; t < T; t++) {
+        if (!rows[i]!.mask[t]) continue;
+        expect(values[i * T + t]).toBeCloseTo(rows[i]!.old[t]!, 3);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(20);
   });
 });
 
@@ -250,6 +380,33 @@ describe("RL stage", () => {
 
   it("raises mean reward over the starting policy in a handful of seeded steps", async () => {
     expectLearning(await rlCurve("inline"));
+  });
+
+  it("learns in a multi-turn environment through the same trainer: every turn's reply is trained", async () => {
+    const dir = await runTiny(
+      "rl-multi-turn",
+      {
+        steps: 14,
+        promptsPerStep: 4,
+        groupSize: 8,
+        maxTokens: 6,
+        maskTruncated: false,
+        accuracyProblems: 0,
+        evalEvery: 100,
+        optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
+        data: { families: ["add"], difficulties: [1] },
+      },
+      { environment: digitsEnvironment(2) },
+    );
+    const records = openRun(dir).read("metrics").records;
+    expect(records.every((r) => r.values["rl/turns"] === undefined || r.values["rl/turns"] === 2)).toBe(true);
+    expect(records.some((r) => r.values["rl/turns"] === 2)).toBe(true);
+    expectLearning(
+      records.filter((r) => r.values["rl/reward_mean"] !== undefined).map((r) => r.values["rl/reward_mean"]!),
+    );
+    const sample = openRun(dir).read("samples").records[0]!;
+    expect(sample.completion).toContain("[tool] turn 1 done");
+    expect(sample.meta).toMatchObject({ family: "digits", turns: 2 });
   });
 
   it("learns with rollouts sampled one update ahead in a worker thread, and repeats itself exactly", async () => {

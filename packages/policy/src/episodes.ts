@@ -1,0 +1,185 @@
+// Rollouts in any environment (env-math's Environment): episodes stepped turn by turn, every
+// active episode sampled in one batch per turn. An episode's record is the whole conversation as
+// tokens with a mask of those the policy sampled and their sampling log-probabilities, so the
+// loss trains every token the policy wrote in every turn and none the environment wrote.
+import type { ChatMessage, EnvEpisode, Environment, EnvTask } from "@reasonlab/env-math";
+import { renderChat } from "./chat.js";
+import type { RolloutSampler } from "./rollouts.js";
+import type { Completion } from "./sample.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+/** One episode, ready to train on. */
+export interface Rollout {
+  task: EnvTask;
+  /** Every token of the conversation, the environment's and the policy's. */
+  ids: number[];
+  /** 1 where the policy sampled the token: the loss mask. Aligned with ids. */
+  generated: number[];
+  /** The sampling log-probability of each generated token (0 elsewhere). Aligned with ids. */
+  logprobs: number[];
+  /** The policy's replies and what the environment said in between, for logs. */
+  transcript: ChatMessage[];
+  reward: number;
+  correct: boolean;
+  /** A reply ran into maxTokens or the context: its end is not the policy's choice. */
+  truncated: boolean;
+  turns: number;
+  /** Tokens the policy sampled. */
+  length: number;
+  advantage: number;
+}
+
+export interface CollectOptions {
+  groupSize: number;
+  temperature: number;
+  maxTokens: number;
+  seed: number;
+  contextLength: number;
+}
+
+interface Live {
+  episode: EnvEpisode;
+  rollout: Rollout;
+  done: boolean;
+}
+
+/** The tokens a message adds to a conversation in the chat format (see chat.ts). */
+function messageIds(tok: Tokenizer, m: ChatMessage): number[] {
+  return [tok.special[`<|${m.role}|>`], ...tok.encode(m.content), tok.special["<|end|>"]];
+}
+
+/**
+ * G episodes of each task, stepped until each is done or out of turns. The first turn samples G
+ * completions of each task's prompt in one call (n = G), exactly as single-turn RL always has;
+ * later turns sample each live episode once. Returns the groups in task order.
+ */
+export async function collectGroups(
+  env: Environment,
+  sampler: RolloutSampler,
+  tok: Tokenizer,
+  tasks: readonly EnvTask[],
+  o: CollectOptions,
+): Promise<Rollout[][]> {
+  const end = tok.special["<|end|>"];
+  const assistant = tok.special["<|assistant|>"];
+  const groups: Live[][] = [];
+  try {
+    for (const task of tasks) {
+      const group: Live[] = [];
+      for (let g = 0; g < o.groupSize; g++) {
+        const episode = await env.reset(task);
+        const ids = renderChat(tok, episode.messages, { generation: true }).ids;
+        group.push({
+          episode,
+          done: false,
+          rollout: {
+            task,
+            ids,
+            generated: ids.map(() => 0),
+            logprobs: ids.map(() => 0),
+            transcript: [],
+            reward: 0,
+            correct: false,
+            truncated: false,
+            turns: 0,
+            length: 0,
+            advantage: 0,
+          },
+        });
+      }
+      groups.push(group);
+    }
+
+    for (let turn = 0; turn < env.maxTurns; turn++) {
+      const live = groups.flat().filter((l) => !l.done);
+      // an episode whose conversation fills the context ends here, cut short
+      for (const l of live) {
+        if (l.rollout.ids.length >= o.contextLength - 1) {
+          l.done = true;
+          l.rollout.truncated = true;
+        }
+      }
+      const active = live.filter((l) => !l.done);
+      if (active.length === 0) break;
+      let completions: Completion[];
+      let owners: Live[];
+      const options = {
+        temperature: o.temperature,
+        maxTokens: o.maxTokens,
+        ...(env.stop.length ? { stop: [...env.stop] } : {}),
+      };
+      if (turn === 0) {
+        completions = await sampler.sample(
+          groups.map((g) => g[0]!.rollout.ids),
+          { ...options, n: o.groupSize, seed: o.seed },
+        );
+        owners = groups.flat();
+      } else {
+        completions = await sampler.sample(
+          active.map((l) => l.rollout.ids),
+          { ...options, n: 1, seed: o.seed * 31 + turn },
+        );
+        owners = active;
+      }
+      for (const [i, c] of completions.entries()) {
+        const l = owners[i]!;
+        const r = l.rollout;
+        const sampled = c.tokens.map((t) => t.id);
+        r.ids.push(...sampled);
+        r.generated.push(...sampled.map(() => 1));
+        r.logprobs.push(...c.tokens.map((t) => t.samplingLogprob));
+        r.length += sampled.length;
+        r.turns++;
+        const endedByToken = sampled.at(-1) === end;
+        // a stop string ends the text before it; the environment reads the call whole
+        const stoppedAt =
+          c.finishReason === "stop" && !endedByToken
+            ? env.stop.find((s) => tok.decode(sampled).startsWith(s, c.text.length))
+            : undefined;
+        const reply = c.text + (stoppedAt ?? "");
+        const truncated = c.finishReason === "length";
+        if (truncated) r.truncated = true;
+        const step = await l.episode.step(reply, { tokens: sampled.length, truncated });
+        r.reward += step.reward;
+        r.transcript.push({ role: "assistant", content: reply }, ...step.messages);
+        if (step.done || turn === env.maxTurns - 1) {
+          l.done = true;
+          r.correct = step.done && step.correct;
+          continue;
+        }
+        // the environment's turn: close the reply, add its messages, open the next reply
+        const more = [
+          ...(endedByToken ? [] : [end]),
+          ...step.messages.flatMap((m) => messageIds(tok, m)),
+          assistant,
+        ];
+        r.ids.push(...more);
+        r.generated.push(...more.map(() => 0));
+        r.logprobs.push(...more.map(() => 0));
+      }
+    }
+  } finally {
+    await Promise.all(groups.flat().map((l) => l.episode.close()));
+  }
+  return groups.map((g) => g.map((l) => l.rollout));
+}
+
+/**
+ * The rows the loss trains on: inputs and targets shifted by one, the mask of generated targets
+ * and their sampling log-probabilities; T covers the longest rollout, capped by the context.
+ */
+export function lossRows(rollouts: readonly Rollout[], pad: number, contextLength: number) {
+  const T = Math.min(contextLength, Math.max(...rollouts.map((r) => r.ids.length)) - 1);
+  const rows = rollouts.map((r) => {
+    const ids = r.ids.slice(0, T + 1);
+    return {
+      inputs: Array.from({ length: T }, (_, t) => ids[t] ?? pad),
+      targets: Array.from({ length: T }, (_, t) => ids[t + 1] ?? pad),
+      mask: Array.from({ length: T }, (_, t) => (t + 1 < ids.length ? r.generated[t + 1]! : 0)),
+      old: Array.from({ length: T }, (_, t) =>
+        t + 1 < ids.length && r.generated[t + 1] ? r.logprobs[t + 1]! : 0,
+      ),
+    };
+  });
+  return { T, rows };
+}
