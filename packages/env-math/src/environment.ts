@@ -38,6 +38,12 @@ export interface EnvStep {
   done: boolean;
   /** Whether the episode reached its goal (for accuracy); meaningful once done. */
   correct: boolean;
+  /**
+   * The messages replace the conversation instead of extending it: the next reply sees them alone
+   * (an observation that says everything needed, such as a page with the last action's result),
+   * so long episodes fit a small context.
+   */
+  restart?: boolean;
 }
 
 /** How the reply ended and how long it was, for rewards that look at length or truncation. */

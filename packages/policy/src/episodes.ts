@@ -8,15 +8,20 @@ import type { RolloutSampler } from "./rollouts.js";
 import type { Completion } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
-/** One episode, ready to train on. */
-export interface Rollout {
-  task: EnvTask;
-  /** Every token of the conversation, the environment's and the policy's. */
+/** A conversation as the policy saw it: one per episode, or one per restart of the conversation. */
+export interface Segment {
+  /** Every token, the environment's and the policy's. */
   ids: number[];
   /** 1 where the policy sampled the token: the loss mask. Aligned with ids. */
   generated: number[];
   /** The sampling log-probability of each generated token (0 elsewhere). Aligned with ids. */
   logprobs: number[];
+}
+
+/** One episode, ready to train on. */
+export interface Rollout {
+  task: EnvTask;
+  segments: Segment[];
   /** The policy's replies and what the environment said in between, for logs. */
   transcript: ChatMessage[];
   reward: number;
@@ -43,6 +48,11 @@ interface Live {
   done: boolean;
 }
 
+const opening = (tok: Tokenizer, messages: readonly ChatMessage[]): Segment => {
+  const ids = renderChat(tok, messages, { generation: true }).ids;
+  return { ids, generated: ids.map(() => 0), logprobs: ids.map(() => 0) };
+};
+
 /** The tokens a message adds to a conversation in the chat format (see chat.ts). */
 function messageIds(tok: Tokenizer, m: ChatMessage): number[] {
   return [tok.special[`<|${m.role}|>`], ...tok.encode(m.content), tok.special["<|end|>"]];
@@ -63,20 +73,18 @@ export async function collectGroups(
   const end = tok.special["<|end|>"];
   const assistant = tok.special["<|assistant|>"];
   const groups: Live[][] = [];
+  const tip = (r: Rollout) => r.segments.at(-1)!;
   try {
     for (const task of tasks) {
       const group: Live[] = [];
-      for (let g = 0; g < o.groupSize; g++) {
-        const episode = await env.reset(task);
-        const ids = renderChat(tok, episode.messages, { generation: true }).ids;
+      const episodes = await Promise.all(Array.from({ length: o.groupSize }, () => env.reset(task)));
+      for (const episode of episodes) {
         group.push({
           episode,
           done: false,
           rollout: {
             task,
-            ids,
-            generated: ids.map(() => 0),
-            logprobs: ids.map(() => 0),
+            segments: [opening(tok, episode.messages)],
             transcript: [],
             reward: 0,
             correct: false,
@@ -94,7 +102,7 @@ export async function collectGroups(
       const live = groups.flat().filter((l) => !l.done);
       // an episode whose conversation fills the context ends here, cut short
       for (const l of live) {
-        if (l.rollout.ids.length >= o.contextLength - 1) {
+        if (tip(l.rollout).ids.length >= o.contextLength - 1) {
           l.done = true;
           l.rollout.truncated = true;
         }
@@ -110,53 +118,61 @@ export async function collectGroups(
       };
       if (turn === 0) {
         completions = await sampler.sample(
-          groups.map((g) => g[0]!.rollout.ids),
+          groups.map((g) => tip(g[0]!.rollout).ids),
           { ...options, n: o.groupSize, seed: o.seed },
         );
         owners = groups.flat();
       } else {
         completions = await sampler.sample(
-          active.map((l) => l.rollout.ids),
+          active.map((l) => tip(l.rollout).ids),
           { ...options, n: 1, seed: o.seed * 31 + turn },
         );
         owners = active;
       }
-      for (const [i, c] of completions.entries()) {
-        const l = owners[i]!;
-        const r = l.rollout;
-        const sampled = c.tokens.map((t) => t.id);
-        r.ids.push(...sampled);
-        r.generated.push(...sampled.map(() => 1));
-        r.logprobs.push(...c.tokens.map((t) => t.samplingLogprob));
-        r.length += sampled.length;
-        r.turns++;
-        const endedByToken = sampled.at(-1) === end;
-        // a stop string ends the text before it; the environment reads the call whole
-        const stoppedAt =
-          c.finishReason === "stop" && !endedByToken
-            ? env.stop.find((s) => tok.decode(sampled).startsWith(s, c.text.length))
-            : undefined;
-        const reply = c.text + (stoppedAt ?? "");
-        const truncated = c.finishReason === "length";
-        if (truncated) r.truncated = true;
-        const step = await l.episode.step(reply, { tokens: sampled.length, truncated });
-        r.reward += step.reward;
-        r.transcript.push({ role: "assistant", content: reply }, ...step.messages);
-        if (step.done || turn === env.maxTurns - 1) {
-          l.done = true;
-          r.correct = step.done && step.correct;
-          continue;
-        }
-        // the environment's turn: close the reply, add its messages, open the next reply
-        const more = [
-          ...(endedByToken ? [] : [end]),
-          ...step.messages.flatMap((m) => messageIds(tok, m)),
-          assistant,
-        ];
-        r.ids.push(...more);
-        r.generated.push(...more.map(() => 0));
-        r.logprobs.push(...more.map(() => 0));
-      }
+      // the environments step concurrently (browser pages work in parallel); each episode alone
+      await Promise.all(
+        completions.map(async (c, i) => {
+          const l = owners[i]!;
+          const r = l.rollout;
+          const seg = tip(r);
+          const sampled = c.tokens.map((t) => t.id);
+          seg.ids.push(...sampled);
+          seg.generated.push(...sampled.map(() => 1));
+          seg.logprobs.push(...c.tokens.map((t) => t.samplingLogprob));
+          r.length += sampled.length;
+          r.turns++;
+          const endedByToken = sampled.at(-1) === end;
+          // a stop string ends the text before it; the environment reads the call whole
+          const stoppedAt =
+            c.finishReason === "stop" && !endedByToken
+              ? env.stop.find((s) => tok.decode(sampled).startsWith(s, c.text.length))
+              : undefined;
+          const reply = c.text + (stoppedAt ?? "");
+          const truncated = c.finishReason === "length";
+          if (truncated) r.truncated = true;
+          const step = await l.episode.step(reply, { tokens: sampled.length, truncated });
+          r.reward += step.reward;
+          r.transcript.push({ role: "assistant", content: reply }, ...step.messages);
+          if (step.done || turn === env.maxTurns - 1) {
+            l.done = true;
+            r.correct = step.done && step.correct;
+            return;
+          }
+          if (step.restart) {
+            r.segments.push(opening(tok, step.messages));
+            return;
+          }
+          // the environment's turn: close the reply, add its messages, open the next reply
+          const more = [
+            ...(endedByToken ? [] : [end]),
+            ...step.messages.flatMap((m) => messageIds(tok, m)),
+            assistant,
+          ];
+          seg.ids.push(...more);
+          seg.generated.push(...more.map(() => 0));
+          seg.logprobs.push(...more.map(() => 0));
+        }),
+      );
     }
   } finally {
     await Promise.all(groups.flat().map((l) => l.episode.close()));
@@ -165,19 +181,24 @@ export async function collectGroups(
 }
 
 /**
- * The rows the loss trains on: inputs and targets shifted by one, the mask of generated targets
- * and their sampling log-probabilities; T covers the longest rollout, capped by the context.
+ * The rows the loss trains on, one per segment of each rollout (with its rollout's advantage):
+ * inputs and targets shifted by one, the mask of generated targets and their sampling
+ * log-probabilities; T covers the longest segment, capped by the context.
  */
 export function lossRows(rollouts: readonly Rollout[], pad: number, contextLength: number) {
-  const T = Math.min(contextLength, Math.max(...rollouts.map((r) => r.ids.length)) - 1);
-  const rows = rollouts.map((r) => {
-    const ids = r.ids.slice(0, T + 1);
+  const segments = rollouts.flatMap((r) =>
+    r.segments.filter((s) => s.generated.some(Boolean)).map((s) => ({ s, advantage: r.advantage })),
+  );
+  const T = Math.min(contextLength, Math.max(...segments.map(({ s }) => s.ids.length)) - 1);
+  const rows = segments.map(({ s, advantage }) => {
+    const ids = s.ids.slice(0, T + 1);
     return {
+      advantage,
       inputs: Array.from({ length: T }, (_, t) => ids[t] ?? pad),
       targets: Array.from({ length: T }, (_, t) => ids[t + 1] ?? pad),
-      mask: Array.from({ length: T }, (_, t) => (t + 1 < ids.length ? r.generated[t + 1]! : 0)),
+      mask: Array.from({ length: T }, (_, t) => (t + 1 < ids.length ? s.generated[t + 1]! : 0)),
       old: Array.from({ length: T }, (_, t) =>
-        t + 1 < ids.length && r.generated[t + 1] ? r.logprobs[t + 1]! : 0,
+        t + 1 < ids.length && s.generated[t + 1] ? s.logprobs[t + 1]! : 0,
       ),
     };
   });

@@ -345,7 +345,9 @@ export async function trainRl(
       let clipFraction = 0;
       let klMean = 0;
       let entropyMean = mean(
-        sampled.flatMap((r) => r.logprobs.filter((_, i) => r.generated[i]).map((l) => -l)),
+        sampled.flatMap((r) =>
+          r.segments.flatMap((s) => s.logprobs.filter((_, i) => s.generated[i]).map((l) => -l)),
+        ),
       );
       let updateTokens = 0;
       if (train.length > 0) {
@@ -376,7 +378,7 @@ export async function trainRl(
               [n, T],
             ),
             adv: tf.tensor2d(
-              train.slice(from, from + n).map((r) => r.advantage),
+              slice.map((r) => r.advantage),
               [n, 1],
             ),
             weights: tf.tensor2d(weights.slice(from, from + n).flat(), [n, T]),
@@ -436,7 +438,7 @@ export async function trainRl(
               for (let t = 0; t < T; t++) {
                 if (!m.mask[i]![t]) continue;
                 const r = ratio[i * T + t]!;
-                const a = train[from + i]!.advantage;
+                const a = rows[from + i]!.advantage;
                 if ((a > 0 && r > 1 + stage.clipHigh) || (a < 0 && r < 1 - stage.clipLow)) clipped++;
                 if (kl) klSum += kl[i * T + t]!;
                 if (ent) entSum += ent[i * T + t]!;

@@ -147,7 +147,7 @@ describe("clipped policy loss", () => {
  * A toy environment over `turns` replies, paid at the end by the share of digits the replies
  * wrote (6 a turn at most): dense enough for an untrained model to find by chance.
  */
-function digitsEnvironment(turns: number): Environment {
+function digitsEnvironment(turns: number, restart = false): Environment {
   let drawn = 0;
   return {
     name: "digits",
@@ -168,6 +168,7 @@ function digitsEnvironment(turns: number): Environment {
               reward: 0,
               done: false,
               correct: false,
+              restart,
             };
           return { messages: [], reward: share, done: true, correct: share > 0.5 };
         },
@@ -201,10 +202,12 @@ describe("multi-turn rollouts", () => {
     expect(groups.map((g) => g.length)).toEqual([2, 2]);
     for (const r of groups.flat()) {
       expect(r.turns).toBe(3);
-      expect(r.ids).toHaveLength(r.generated.length);
-      expect(r.generated.filter(Boolean)).toHaveLength(r.length);
-      const mine = tok.decode(r.ids.filter((_, i) => r.generated[i]));
-      const theirs = tok.decode(r.ids.filter((_, i) => !r.generated[i]));
+      expect(r.segments).toHaveLength(1);
+      const { ids, generated, logprobs } = r.segments[0]!;
+      expect(ids).toHaveLength(generated.length);
+      expect(generated.filter(Boolean)).toHaveLength(r.length);
+      const mine = tok.decode(ids.filter((_, i) => generated[i]));
+      const theirs = tok.decode(ids.filter((_, i) => !generated[i]));
       const replies = r.transcript.filter((m) => m.role === "assistant").map((m) => m.content);
       expect(replies).toHaveLength(3);
       expect(mine).toBe(replies.join(""));
@@ -212,14 +215,37 @@ describe("multi-turn rollouts", () => {
       expect(theirs).toContain("turn 1 done");
       expect(theirs).toContain("turn 2 done");
       // the environment's tokens carry no log-probability; the policy's do
-      for (const [i, g] of r.generated.entries()) {
-        if (g) expect(r.logprobs[i]).toBeLessThan(0);
-        else expect(r.logprobs[i]).toBe(0);
+      for (const [i, g] of generated.entries()) {
+        if (g) expect(logprobs[i]).toBeLessThan(0);
+        else expect(logprobs[i]).toBe(0);
       }
     }
     const { T, rows } = lossRows(groups.flat(), tok.special["<|pad|>"], 128);
     for (const [k, r] of groups.flat().entries())
-      for (let t = 0; t < T; t++) expect(rows[k]!.mask[t]).toBe(r.generated[t + 1] ?? 0);
+      for (let t = 0; t < T; t++) expect(rows[k]!.mask[t]).toBe(r.segments[0]!.generated[t + 1] ?? 0);
+  });
+
+  it("starts a fresh segment where the environment restarts the conversation, each trained on its reply", async () => {
+    const restarting = digitsEnvironment(3, true);
+    const groups = await collectGroups(restarting, inlineSampler(model, tok), tok, [restarting.nextTask()], {
+      groupSize: 2,
+      temperature: 1,
+      maxTokens: 5,
+      seed: 5,
+      contextLength: 128,
+    });
+    for (const r of groups[0]!) {
+      expect(r.segments).toHaveLength(3);
+      const replies = r.transcript.filter((m) => m.role === "assistant").map((m) => m.content);
+      for (const [k, seg] of r.segments.entries()) {
+        expect(tok.decode(seg.ids.filter((_, i) => seg.generated[i]))).toBe(replies[k]);
+        // a restarted segment opens with the environment's message alone
+        if (k > 0) expect(tok.decode(seg.ids.filter((_, i) => !seg.generated[i]))).toBe(`turn ${k} done`);
+      }
+      const { rows } = lossRows([r], tok.special["<|pad|>"], 128);
+      expect(rows).toHaveLength(3);
+      expect(rows.every((row) => row.advantage === r.advantage)).toBe(true);
+    }
   });
 
   it("records log-probabilities at the sampling temperature: the loss's ratio is 1 before any update", async () => {
