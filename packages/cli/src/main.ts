@@ -4,6 +4,7 @@
 import { type Command, UsageError } from "@reasonlab/command";
 import { commands as dashboard } from "@reasonlab/dashboard/cli";
 import { commands as env } from "@reasonlab/env-math/cli";
+import { registerEnvironment } from "@reasonlab/env-math/registry";
 import { commands as evaluation } from "@reasonlab/eval/cli";
 import { commands as operator } from "@reasonlab/operator/cli";
 import { commands as policy } from "@reasonlab/policy/cli";
@@ -19,6 +20,13 @@ export const commands: Command[] = [
   ...runs,
   ...demo,
 ];
+
+// RL stages may name the operator's browser tasks ("environment": {"name": "browser", ...}); the
+// trainer finds them here, so the policy package needs no dependency on the operator.
+registerEnvironment("browser", async ({ families, seed, saved, maxTurns }) => {
+  const { browserEnvironment } = await import("@reasonlab/operator");
+  return browserEnvironment({ families, seed, saved, ...(maxTurns ? { maxTurns } : {}) });
+});
 
 export function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

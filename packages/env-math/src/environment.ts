@@ -153,3 +153,5 @@ export function mathEnvironment(options: MathEnvironmentOptions): Environment {
     async close() {},
   };
 }
+
+export * from "./registry.js";

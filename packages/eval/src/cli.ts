@@ -103,7 +103,10 @@ const run = defineCommand({
           let name = spec;
           let step: number | undefined;
           if (suite.kind === "operator")
-            outcome = await evaluateOperator(suite, spec, { onProgress: progress(`${suite.name} ${spec}`) });
+            outcome = await evaluateOperator(suite, spec, {
+              onProgress: progress(`${suite.name} ${spec}`),
+              ...(o.backend ? { backend: o.backend } : {}),
+            });
           else {
             if (spec === "expert")
               throw new UsageError("eval run: --model expert is only for operator suites");

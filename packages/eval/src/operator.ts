@@ -2,34 +2,57 @@
 // a Wilson interval, mean reward, steps and seconds per episode, per-family breakdown.
 import { performance } from "node:perf_hooks";
 import type { Outcome } from "./evaluate.js";
-import { parseEndpointSpec } from "./models.js";
+import { isCheckpointSpec, parseEndpointSpec } from "./models.js";
 import { bootstrapMean, proportion } from "./stats.js";
 import type { OperatorSuite } from "./suites.js";
 
-/** `expert` runs each task's expert in-process (the upper bound); anything else is `NAME[@BASE_URL]`. */
+interface Row {
+  family: string;
+  seed: number;
+  success: boolean;
+  reward: number;
+  steps: number;
+  seconds: number;
+  status: string;
+  goal: string;
+  reason: string;
+}
+
+/**
+ * `expert` runs each task's expert in-process (the upper bound); a checkpoint (a run directory) is
+ * this project's policy, played through the RL environment (greedy, the episodes of a batch side
+ * by side, exactly the observations it trained on); anything else is `NAME[@BASE_URL]`.
+ */
 export async function evaluateOperator(
   suite: OperatorSuite,
   modelSpec: string,
-  { onProgress }: { onProgress?: (done: number, total: number) => void } = {},
+  {
+    onProgress,
+    backend = "auto",
+  }: { onProgress?: (done: number, total: number) => void; backend?: string } = {},
 ): Promise<Outcome> {
   const op = await import("@reasonlab/operator");
   const families = suite.families ?? op.TASK_FAMILIES.map((f) => f.name);
   for (const f of families) op.getTaskFamily(f);
+  const t0 = performance.now();
+  const rows = isCheckpointSpec(modelSpec)
+    ? await policyEpisodes(suite, families, modelSpec, backend, onProgress)
+    : await modelEpisodes(suite, families, modelSpec, onProgress);
+  return outcomeOf(rows, families, (performance.now() - t0) / 1000);
+}
+
+/** Episodes of a model behind the OpenAI API (or the experts), one page, one after another. */
+async function modelEpisodes(
+  suite: OperatorSuite,
+  families: string[],
+  modelSpec: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Row[]> {
+  const op = await import("@reasonlab/operator");
   const { model: name, baseURL } = parseEndpointSpec(modelSpec);
   const client = name === "expert" ? null : op.openaiClient(baseURL ? { baseURL } : {});
   const env = await op.createTaskEnv();
-  const t0 = performance.now();
-  const rows: {
-    family: string;
-    seed: number;
-    success: boolean;
-    reward: number;
-    steps: number;
-    seconds: number;
-    status: string;
-    goal: string;
-    reason: string;
-  }[] = [];
+  const rows: Row[] = [];
   try {
     const total = families.length * suite.seeds;
     for (const family of families) {
@@ -61,7 +84,74 @@ export async function evaluateOperator(
   } finally {
     await env.close();
   }
-  const summarize = (list: typeof rows) => ({
+  return rows;
+}
+
+/** Tasks evaluated at once: a page each. */
+const POLICY_BATCH = 16;
+
+/** A checkpoint's episodes through the browser environment, greedy, a batch of pages at a time. */
+async function policyEpisodes(
+  suite: OperatorSuite,
+  families: string[],
+  dir: string,
+  backendName: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Row[]> {
+  const policy = await import("@reasonlab/policy");
+  const op = await import("@reasonlab/operator");
+  const backend = await policy.loadBackend(policy.BackendName.parse(backendName));
+  const { model, tokenizer } = policy.loadCheckpoint(backend.tf, policy.resolveCheckpoint(dir));
+  const env = await op.browserEnvironment({ families, seed: 0, maxTurns: suite.maxSteps ?? 8 });
+  const tasks = families.flatMap((family) =>
+    Array.from({ length: suite.seeds }, (_, s) => {
+      const seed = suite.firstSeed + s;
+      return { id: `${family}/${seed}`, family, seed, prompt: op.taskInstance(family, seed).instruction };
+    }),
+  );
+  const rows: Row[] = [];
+  try {
+    for (let i = 0; i < tasks.length; i += POLICY_BATCH) {
+      const chunk = tasks.slice(i, i + POLICY_BATCH);
+      const start = performance.now();
+      const groups = await policy.collectGroups(
+        env,
+        policy.inlineSampler(model, tokenizer),
+        tokenizer,
+        chunk,
+        {
+          groupSize: 1,
+          temperature: 0,
+          maxTokens: 32,
+          seed: 0,
+          contextLength: model.config.contextLength,
+        },
+      );
+      const seconds = (performance.now() - start) / 1000 / chunk.length;
+      for (const [k, [r]] of groups.entries()) {
+        const last = r!.transcript.filter((m) => m.role === "assistant").at(-1)?.content ?? "";
+        rows.push({
+          family: chunk[k]!.family,
+          seed: chunk[k]!.seed,
+          success: r!.correct,
+          reward: r!.reward,
+          steps: r!.turns,
+          seconds,
+          status: r!.correct ? "success" : "failure",
+          goal: chunk[k]!.prompt,
+          reason: `${r!.truncated ? "cut short; " : ""}last action: ${last.slice(0, 80)}`,
+        });
+      }
+      onProgress?.(rows.length, tasks.length);
+    }
+  } finally {
+    await env.close();
+  }
+  return rows;
+}
+
+function outcomeOf(rows: Row[], families: string[], seconds: number): Outcome {
+  const summarize = (list: Row[]) => ({
     success: proportion(list.filter((r) => r.success).length, list.length),
     reward: bootstrapMean(list.map((r) => r.reward)),
     steps: bootstrapMean(
@@ -90,6 +180,6 @@ export async function evaluateOperator(
       correct: r.success,
       meta: { family: r.family, seed: r.seed, steps: r.steps, seconds: r.seconds, status: r.status },
     })),
-    seconds: (performance.now() - t0) / 1000,
+    seconds,
   };
 }

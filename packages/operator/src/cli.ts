@@ -254,39 +254,78 @@ const demos = defineCommand({
   options: {
     out: { type: "string", value: "FILE", description: "output file (- for stdout)", default: "-" },
     family: { type: "string", value: "NAME", multiple: true, description: "task families (default: all)" },
-    seeds: { type: "string", value: "N", description: "seeds per family, from 0", default: "10" },
+    seeds: { type: "string", value: "N", description: "seeds per family", default: "10" },
+    "first-seed": {
+      type: "string",
+      value: "N",
+      description: "the first seed; the default starts at the training seeds, above every held-out suite's",
+    },
+    parallel: { type: "string", value: "N", description: "pages working at once", default: "2" },
   },
   schema: z.object({
     out: z.string(),
     family: z.array(z.string()).optional(),
     seeds: int(1, 100_000),
+    "first-seed": int(0, 2 ** 31 - 1).optional(),
+    parallel: int(1, 16),
     args: z.array(z.string()).max(0),
   }),
-  async run({ out, family, seeds }) {
+  examples: [
+    "reasonlab web-tasks demos --out demos.jsonl --seeds 200",
+    "reasonlab web-tasks demos --family login --family dropdown --seeds 50 --out -",
+  ],
+  async run({ out, family, seeds, "first-seed": firstSeed, parallel }) {
     const { TASK_FAMILIES, getTaskFamily } = await import("./tasks/families.js");
     const { createTaskEnv } = await import("./tasks/env.js");
+    const { TRAIN_SEEDS_FROM } = await import("./tasks/environment.js");
+    const { startTaskServer } = await import("./tasks/server.js");
+    const { launchChromium } = await import("./browser.js");
     const { demonstrations } = await import("./demos.js");
     const families = family ?? TASK_FAMILIES.map((f) => f.name);
     for (const f of families) getTaskFamily(f);
     if (out !== "-" && fs.existsSync(out)) throw new UsageError(`${out} exists; choose another --out`);
-    const sink = out === "-" ? process.stdout : fs.createWriteStream(out);
-    const env = await createTaskEnv();
+    const from = firstSeed ?? TRAIN_SEEDS_FROM;
+    const jobs = families.flatMap((f) =>
+      Array.from({ length: seeds }, (_, i) => ({ family: f, seed: from + i })),
+    );
+    const browser = await launchChromium();
+    const server = await startTaskServer();
+    const results: string[][] = new Array(jobs.length);
+    let next = 0;
     let lines = 0;
-    try {
-      for await (const steps of demonstrations(
-        env,
-        families,
-        Array.from({ length: seeds }, (_, i) => i),
-      )) {
-        for (const s of steps) sink.write(`${JSON.stringify(s)}\n`);
-        lines += steps.length;
-        if (out !== "-") process.stderr.write(`\r${steps[0]!.family}/${steps[0]!.seed}: ${lines} steps`);
+    const t0 = performance.now();
+    // pages work side by side; the file keeps (family, seed) order whatever finishes first
+    const worker = async () => {
+      const env = await createTaskEnv({ browser, server, screenshots: false });
+      try {
+        while (next < jobs.length) {
+          const k = next++;
+          const { family: f, seed } = jobs[k]!;
+          for await (const steps of demonstrations(env, [f], [seed])) {
+            results[k] = steps.map((s) => JSON.stringify(s));
+            lines += steps.length;
+          }
+          if (out !== "-")
+            process.stderr.write(
+              `\r${k + 1}/${jobs.length} episodes, ${lines} steps, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+            );
+        }
+      } finally {
+        await env.close();
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, worker));
     } finally {
-      await env.close();
-      if (sink !== process.stdout) await new Promise((r) => (sink as fs.WriteStream).end(r));
+      await server.close();
+      await browser.close();
     }
-    if (out !== "-") process.stderr.write(`\nwrote ${lines} demonstration steps to ${out}\n`);
+    const text = `${results.flat().join("\n")}\n`;
+    if (out === "-") process.stdout.write(text);
+    else {
+      fs.writeFileSync(out, text);
+      process.stderr.write(`\nwrote ${lines} demonstration steps (${jobs.length} episodes) to ${out}\n`);
+    }
   },
 });
 

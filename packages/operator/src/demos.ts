@@ -1,8 +1,9 @@
 // Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
-// line per step. An expert that fails to reach full reward is a bug in its task: it throws.
+// line per step: the observation a text policy reads (observation.ts, the same the RL environment
+// and the text model mode give), then the expert's grammar line. An expert that fails to reach
+// full reward is a bug in its task: it throws.
 import { formatCommand } from "./grammar.js";
-import { textSystemPrompt, textTurn } from "./models.js";
-import { renderSnapshot } from "./snapshot.js";
+import { renderObservation } from "./observation.js";
 import type { TaskEnv } from "./tasks/env.js";
 
 export interface Demonstration {
@@ -13,7 +14,7 @@ export interface Demonstration {
   observation: string;
   action: string;
   reward: number;
-  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  messages: { role: "user" | "assistant"; content: string }[];
 }
 
 export async function* demonstrations(
@@ -27,9 +28,12 @@ export async function* demonstrations(
       const task = env.task();
       const steps: Demonstration[] = [];
       let reward = 0;
+      let last: { line: string; error?: string } | null = null;
       for (let i = 0; i < task.maxSteps; i++) {
         const action = formatCommand(task.expert(obs.snapshot));
-        const observation = renderSnapshot(obs.snapshot);
+        const observation = renderObservation(obs.snapshot, task.instruction, {
+          ...(last ? { last: last.line, ...(last.error ? { error: last.error } : {}) } : {}),
+        });
         steps.push({
           family,
           seed,
@@ -39,13 +43,13 @@ export async function* demonstrations(
           action,
           reward: 0,
           messages: [
-            { role: "system", content: textSystemPrompt(task.instruction) },
-            { role: "user", content: textTurn(i, observation) },
+            { role: "user", content: observation },
             { role: "assistant", content: action },
           ],
         });
         const result = await env.step(action);
         obs = result.observation;
+        last = { line: action, ...(result.error ? { error: result.error } : {}) };
         reward = result.reward;
         if (result.error) throw new Error(`expert failed on ${family}/${seed} at step ${i}: ${result.error}`);
         if (result.done) break;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ComputerAction, type ComputerActionInput, computerToolParameters } from "./actions.js";
 import { type AgentInput, type AgentModel, type Decision, ModelOutputError } from "./agent.js";
 import { formatCommand, GRAMMAR_HELP, parseCommand, resolveCommand } from "./grammar.js";
-import { renderSnapshot } from "./snapshot.js";
+import { renderObservation } from "./observation.js";
 import type { TaskInstance } from "./tasks/task.js";
 
 export const ModelMode = z.enum(["computer", "tools", "text"]);
@@ -20,6 +20,11 @@ export interface ModelOptions {
   maxTokens?: number;
   /** How many past turns a chat model keeps (screenshots are large). */
   historyTurns?: number;
+  /**
+   * text mode: send the system prompt with the grammar (default). Off for a policy trained on the
+   * observations alone (this project's, with historyTurns 1): it sees exactly what RL showed it.
+   */
+  system?: boolean;
 }
 
 const png = (b: Buffer) => `data:image/png;base64,${b.toString("base64")}`;
@@ -29,10 +34,6 @@ const SYSTEM = (goal: string) =>
 /** The text model's instructions: the goal, then the action grammar. Demonstrations use it too. */
 export const textSystemPrompt = (goal: string) => `${SYSTEM(goal)}\n\n${GRAMMAR_HELP}`;
 
-/** One observation turn of the text protocol (`step` counts from 0). */
-export const textTurn = (step: number, observation: string, feedback?: string) =>
-  `${feedback ? `Note: ${feedback}\n` : ""}Step ${step + 1}. Current page:\n${observation}`;
-
 /** Text-only models: the project's own policy, or any chat model without vision. */
 export function textModel({
   client,
@@ -40,19 +41,24 @@ export function textModel({
   temperature = 0,
   maxTokens = 200,
   historyTurns = 4,
+  system = true,
 }: ModelOptions): AgentModel {
   const turns: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+  let last: string | undefined;
   return {
     name: `${model} (text)`,
     async decide(input) {
       turns.push({
         role: "user",
-        content: textTurn(input.step, renderSnapshot(input.snapshot), input.feedback),
+        content: renderObservation(input.snapshot, input.goal, {
+          ...(last ? { last } : {}),
+          ...(input.feedback ? { error: input.feedback } : {}),
+        }),
       });
       const completion = await client.chat.completions.create({
         model,
         messages: [
-          { role: "system", content: textSystemPrompt(input.goal) },
+          ...(system ? [{ role: "system" as const, content: textSystemPrompt(input.goal) }] : []),
           ...turns.slice(-(2 * historyTurns - 1)),
         ],
         temperature,
@@ -60,6 +66,7 @@ export function textModel({
       });
       const output = completion.choices[0]?.message?.content ?? "";
       turns.push({ role: "assistant", content: output });
+      last = output.trim().split("\n").at(-1);
       return commandDecision(output, input);
     },
   };

@@ -83,11 +83,15 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   };
 }
 
-/** What the agent sees now: the page once it has settled, as a snapshot and a screenshot. */
+/**
+ * What the agent sees now: the page once it has settled, as a snapshot and a screenshot (empty
+ * when `screenshot` is false: a text policy in training needs none, and it costs more than the rest).
+ */
 export async function observe(
   session: Pick<Session, "page" | "computer">,
+  { screenshot = true } = {},
 ): Promise<{ snapshot: Snapshot; screenshot: Buffer }> {
   await settle(session.page);
   const snapshot = await takeSnapshot(session.page);
-  return { snapshot, screenshot: await session.computer.screenshot() };
+  return { snapshot, screenshot: screenshot ? await session.computer.screenshot() : Buffer.alloc(0) };
 }

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
 import { type Demonstration, demonstrations } from "../src/demos.js";
 import { type Command, formatCommand } from "../src/grammar.js";
-import { textSystemPrompt } from "../src/models.js";
 import { markedScreenshot, renderSnapshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
 import { TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
@@ -157,11 +156,12 @@ describe("browser task families", () => {
     expect(new Set(all.map((d) => `${d.family}/${d.seed}`)).size).toBe(4);
     for (const d of all) {
       expect(d.reward).toBe(1);
-      expect(d.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-      expect(d.messages[2]!.content).toBe(d.action);
-      // Exactly what the text model is shown at inference.
-      expect(d.messages[0]!.content).toBe(textSystemPrompt(d.goal));
-      expect(d.observation).toContain("Interactive elements:");
+      expect(d.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+      expect(d.messages[1]!.content).toBe(d.action);
+      // The observation the RL environment and the text model mode give, goal first.
+      expect(d.messages[0]!.content).toBe(d.observation);
+      expect(d.observation.startsWith(`Goal: ${d.goal}\n`)).toBe(true);
+      if (d.step > 0) expect(d.observation).toMatch(/\nLast: click \[\d+\]/);
     }
     expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toMatch(/^click \[\d+\]$/);
   });

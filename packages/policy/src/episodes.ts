@@ -117,11 +117,13 @@ export async function collectGroups(
         ...(env.stop.length ? { stop: [...env.stop] } : {}),
       };
       if (turn === 0) {
+        // a group's episodes share their start: all of it fits, or none of it does
+        const fit = groups.filter((g) => !g[0]!.done);
         completions = await sampler.sample(
-          groups.map((g) => tip(g[0]!.rollout).ids),
+          fit.map((g) => tip(g[0]!.rollout).ids),
           { ...options, n: o.groupSize, seed: o.seed },
         );
-        owners = groups.flat();
+        owners = fit.flat();
       } else {
         completions = await sampler.sample(
           active.map((l) => tip(l.rollout).ids),

@@ -11,6 +11,7 @@ import {
   createRng,
   digitCredit,
   type Environment,
+  environmentFactory,
   format,
   generate,
   getFamily,
@@ -51,82 +52,103 @@ export const RewardSpec = z.discriminatedUnion("name", [
 ]);
 export type RewardSpec = z.infer<typeof RewardSpec>;
 
-export const RlStageConfig = z.object({
-  stage: z.literal("rl"),
-  steps: z.number().int().min(1),
-  /** Prompts per step; each gets `groupSize` completions. */
-  promptsPerStep: z.number().int().min(1).default(16),
-  groupSize: z.number().int().min(2).default(8),
-  maxTokens: z.number().int().min(1).default(128),
-  temperature: z.number().gt(0).max(2).default(1),
-  advantage: AdvantageEstimator.default("grpo"),
-  /** token: every completion token weighs the same (DAPO); sequence: every completion does. */
-  aggregation: z.enum(["token", "sequence"]).default("token"),
-  /** Updates per batch of rollouts; above 1 the ratio clipping comes into play. */
-  epochs: z.number().int().min(1).default(1),
-  clipLow: z.number().min(0).max(1).default(0.2),
-  clipHigh: z.number().min(0).default(0.28),
-  /** Weight of the k3 KL estimate to the frozen starting model; 0 keeps no reference. */
-  klCoef: z.number().min(0).default(0),
-  entropyCoef: z.number().min(0).default(0),
-  /** DAPO: drop groups whose rewards all agree and sample more prompts in their place. */
-  dynamicSampling: z.boolean().default(false),
-  maxSamplingRounds: z.number().int().min(1).default(3),
-  /** Completions cut off by maxTokens contribute no gradient. */
-  maskTruncated: z.boolean().default(true),
-  /**
-   * inline: sample rollouts with the training model, on-policy. worker (CPU backends): sample the
-   * next step's rollouts in a worker thread on another core while this step updates; they are then
-   * one update stale, which the clipped ratio to the sampling policy accounts for. auto: worker on
-   * the CPU backends, inline on a GPU, so one config runs on either.
-   */
-  rollouts: WorkerMode,
-  /**
-   * Where the verifier looks for a rollout's answer. tag: only inside <answer></answer>, for a
-   * policy that SFT taught the tag; otherwise a rollout that mentions the right number in its
-   * working ("the largest is 8.87") and ends in garbage is paid as correct, and RL learns the
-   * garbage (seen on decimal-compare). any: every format env-math's extractor knows.
-   */
-  answerFormat: z.enum(["tag", "any"]).default("any"),
-  rewards: z
-    .array(RewardSpec)
-    .min(1)
-    .default([
-      { name: "correct", weight: 1 },
-      { name: "format", weight: 0.1 },
-    ]),
-  data: z
-    .object({
-      families: z.array(z.string().min(1)).min(1),
-      /** One list for every family, or one per family: `{"add": [1, 2], "sub": [1]}`. */
-      difficulties: Levels,
-      /** Held-out accuracy is measured on these (e.g. a harder level than SFT saw). */
-      evalDifficulties: Levels.optional(),
-      evalPerCell: z.number().int().min(1).default(100),
-      system: z.boolean().default(false),
-      /**
-       * The calculator tool: a reply ending in <calc>expression</calc> gets <result>value</result>
-       * and another turn, up to maxTurns replies (env-math's math-calculator environment).
-       */
-      calculator: z.boolean().default(false),
-      maxTurns: z.number().int().min(1).max(16).optional(),
-      /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
-      curriculum: z
-        .object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) })
-        .optional(),
-    })
-    .superRefine(checkLevels),
-  optimizer: OptimizerConfig.default(
-    OptimizerConfig.parse({ lr: 1e-4, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 }),
-  ),
-  /** Sequences per forward/backward pass; gradients accumulate over the rest. */
-  microBatch: z.number().int().min(1).default(64),
-  logEvery: z.number().int().min(1).default(1),
-  evalEvery: z.number().int().min(1).default(25),
-  accuracyProblems: z.number().int().min(0).default(200),
-  checkpointEvery: z.number().int().min(1).default(50),
-  samplesPerStep: z.number().int().min(0).default(2),
-});
+export const RlStageConfig = z
+  .object({
+    stage: z.literal("rl"),
+    steps: z.number().int().min(1),
+    /** Prompts per step; each gets `groupSize` completions. */
+    promptsPerStep: z.number().int().min(1).default(16),
+    groupSize: z.number().int().min(2).default(8),
+    maxTokens: z.number().int().min(1).default(128),
+    temperature: z.number().gt(0).max(2).default(1),
+    advantage: AdvantageEstimator.default("grpo"),
+    /** token: every completion token weighs the same (DAPO); sequence: every completion does. */
+    aggregation: z.enum(["token", "sequence"]).default("token"),
+    /** Updates per batch of rollouts; above 1 the ratio clipping comes into play. */
+    epochs: z.number().int().min(1).default(1),
+    clipLow: z.number().min(0).max(1).default(0.2),
+    clipHigh: z.number().min(0).default(0.28),
+    /** Weight of the k3 KL estimate to the frozen starting model; 0 keeps no reference. */
+    klCoef: z.number().min(0).default(0),
+    entropyCoef: z.number().min(0).default(0),
+    /** DAPO: drop groups whose rewards all agree and sample more prompts in their place. */
+    dynamicSampling: z.boolean().default(false),
+    maxSamplingRounds: z.number().int().min(1).default(3),
+    /** Completions cut off by maxTokens contribute no gradient. */
+    maskTruncated: z.boolean().default(true),
+    /**
+     * inline: sample rollouts with the training model, on-policy. worker (CPU backends): sample the
+     * next step's rollouts in a worker thread on another core while this step updates; they are then
+     * one update stale, which the clipped ratio to the sampling policy accounts for. auto: worker on
+     * the CPU backends, inline on a GPU, so one config runs on either.
+     */
+    rollouts: WorkerMode,
+    /**
+     * Where the verifier looks for a rollout's answer. tag: only inside <answer></answer>, for a
+     * policy that SFT taught the tag; otherwise a rollout that mentions the right number in its
+     * working ("the largest is 8.87") and ends in garbage is paid as correct, and RL learns the
+     * garbage (seen on decimal-compare). any: every format env-math's extractor knows.
+     */
+    answerFormat: z.enum(["tag", "any"]).default("any"),
+    rewards: z
+      .array(RewardSpec)
+      .min(1)
+      .default([
+        { name: "correct", weight: 1 },
+        { name: "format", weight: 0.1 },
+      ]),
+    /**
+     * Another environment than math, by the name it is registered under (env-math's
+     * registerEnvironment): "browser" for the operator's task families, with the reasonlab CLI.
+     */
+    environment: z
+      .object({
+        name: z.string().min(1),
+        families: z.array(z.string().min(1)).min(1),
+        maxTurns: z.number().int().min(1).max(32).optional(),
+      })
+      .optional(),
+    data: z
+      .object({
+        families: z.array(z.string().min(1)).min(1),
+        /** One list for every family, or one per family: `{"add": [1, 2], "sub": [1]}`. */
+        difficulties: Levels,
+        /** Held-out accuracy is measured on these (e.g. a harder level than SFT saw). */
+        evalDifficulties: Levels.optional(),
+        evalPerCell: z.number().int().min(1).default(100),
+        system: z.boolean().default(false),
+        /**
+         * The calculator tool: a reply ending in <calc>expression</calc> gets <result>value</result>
+         * and another turn, up to maxTurns replies (env-math's math-calculator environment).
+         */
+        calculator: z.boolean().default(false),
+        maxTurns: z.number().int().min(1).max(16).optional(),
+        /** Raise each family's level once rollout accuracy passes `threshold` over `window` problems. */
+        curriculum: z
+          .object({ threshold: z.number().min(0).max(1), window: z.number().int().min(1) })
+          .optional(),
+      })
+      .superRefine(checkLevels)
+      .optional(),
+    optimizer: OptimizerConfig.default(
+      OptimizerConfig.parse({ lr: 1e-4, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 }),
+    ),
+    /** Sequences per forward/backward pass; gradients accumulate over the rest. */
+    microBatch: z.number().int().min(1).default(64),
+    logEvery: z.number().int().min(1).default(1),
+    evalEvery: z.number().int().min(1).default(25),
+    accuracyProblems: z.number().int().min(0).default(200),
+    checkpointEvery: z.number().int().min(1).default(50),
+    samplesPerStep: z.number().int().min(0).default(2),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.data === !s.environment)
+      ctx.addIssue({
+        code: "custom",
+        path: ["data"],
+        message: "give either data (math problems) or environment (another environment by name), not both",
+      });
+  });
 export type RlStageConfig = z.infer<typeof RlStageConfig>;
 
 const REWARD_FNS: Record<RewardSpec["name"], (spec: RewardSpec) => RewardFn> = {
@@ -152,14 +174,34 @@ export function stageEnvironment(
   seed: number,
   saved: Record<string, unknown> = {},
 ): Environment {
+  const d = mathData(stage);
   return mathEnvironment({
-    source: problemSource(stage, seed, saved),
+    source: problemSource(d, seed, saved),
     rewards,
     ...(stage.answerFormat === "tag" ? { extract: STRICT } : {}),
-    system: stage.data.system,
-    calculator: stage.data.calculator,
-    ...(stage.data.maxTurns ? { maxTurns: stage.data.maxTurns } : {}),
+    system: d.system,
+    calculator: d.calculator,
+    ...(d.maxTurns ? { maxTurns: d.maxTurns } : {}),
   });
+}
+
+type MathData = NonNullable<RlStageConfig["data"]>;
+
+function mathData(stage: RlStageConfig): MathData {
+  if (!stage.data) throw new Error("this RL stage names another environment; it has no math data");
+  return stage.data;
+}
+
+/** The environment of a stage: its math problems, or the registered environment it names. */
+async function openEnvironment(
+  stage: RlStageConfig,
+  rewards: readonly WeightedReward[],
+  seed: number,
+  saved: Record<string, unknown>,
+): Promise<Environment> {
+  if (!stage.environment) return stageEnvironment(stage, rewards, seed, saved);
+  const { name, families, maxTurns } = stage.environment;
+  return environmentFactory(name)({ families, seed, saved, ...(maxTurns ? { maxTurns } : {}) });
 }
 
 /** A rollout's replies, with what the environment said between them, as one text for the logs. */
@@ -171,8 +213,7 @@ const transcriptText = (r: Rollout) =>
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** Problems for rollouts: the train split only, drawn by a counter so a resumed run draws the same. */
-function problemSource(stage: RlStageConfig, seed: number, saved: Record<string, unknown>) {
-  const d = stage.data;
+function problemSource(d: MathData, seed: number, saved: Record<string, unknown>) {
   if (d.curriculum) {
     const curriculum = createCurriculum(
       {
@@ -237,18 +278,21 @@ export async function trainRl(
   const { tf } = backend;
   const { log } = hooks;
   const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
-  const env = hooks.environment ?? stageEnvironment(stage, rewards, state.seed, state.extra);
+  const env = hooks.environment ?? (await openEnvironment(stage, rewards, state.seed, state.extra));
   const reference = stage.klCoef > 0 ? cloneModel(model) : null;
-  const evalProblems = interleaveCells(
-    problemsAt({
-      families: stage.data.families,
-      levels: stage.data.evalDifficulties ?? stage.data.difficulties,
-      perCell: stage.data.evalPerCell,
-      split: "test",
-      seed: 0,
-    }),
-    stage.accuracyProblems,
-  );
+  // held-out accuracy is math's (greedy answers); other environments are measured by eval suites
+  const evalProblems = stage.data
+    ? interleaveCells(
+        problemsAt({
+          families: stage.data.families,
+          levels: stage.data.evalDifficulties ?? stage.data.difficulties,
+          perCell: stage.data.evalPerCell,
+          split: "test",
+          seed: 0,
+        }),
+        stage.accuracyProblems,
+      )
+    : [];
   const vars = [...model.params.values()];
   const names = [...model.params.keys()];
   let accuracy: number | null = null;

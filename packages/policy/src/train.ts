@@ -15,6 +15,7 @@ import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
+import type { ChatMessage } from "./chat.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
@@ -56,28 +57,86 @@ export const DataConfig = z
   .superRefine(checkLevels);
 export type DataConfig = z.infer<typeof DataConfig>;
 
-export const SupervisedStageConfig = z.object({
-  stage: z.enum(["pretrain", "sft"]),
-  steps: z.number().int().min(1),
-  batchSize: z.number().int().min(1).default(32),
-  accumulate: z.number().int().min(1).default(1),
-  optimizer: OptimizerConfig.default(OptimizerConfig.parse({})),
-  data: DataConfig,
-  logEvery: z.number().int().min(1).default(10),
-  evalEvery: z.number().int().min(1).default(100),
-  evalBatches: z.number().int().min(1).default(4),
-  /** Greedy accuracy on held-out problems every this many steps (and at the end); 0: only at the end. */
-  accuracyEvery: z.number().int().min(0).default(0),
-  accuracyProblems: z.number().int().min(0).default(200),
-  checkpointEvery: z.number().int().min(1).default(500),
-  /**
-   * worker (CPU backends): half of every batch's gradient is computed in a worker thread with its
-   * own wasm instance and a copy of the weights, on a second core, and the halves are averaged by
-   * their token counts: the same update, about twice the steps a minute on a 2-core machine.
-   * auto: worker on wasm and cpu, inline on a GPU. inline: one thread.
-   */
-  gradients: WorkerMode,
+/**
+ * Chats from a JSONL file, one {messages: [...]} per line, such as the operator's expert
+ * demonstrations (`reasonlab web-tasks demos`): SFT on what another program wrote.
+ */
+export const ChatsConfig = z.object({
+  /** The file, relative to the working directory. */
+  path: z.string().min(1),
+  /** Every n-th chat is held out (for held-out loss) and never trained on. */
+  heldOutEvery: z.number().int().min(2).default(20),
 });
+
+const ChatLine = z.object({
+  messages: z
+    .array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string() }))
+    .min(1),
+});
+
+/** A chats file's conversations, or an error naming the line and field. */
+export function readChats(file: string): ChatMessage[][] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`chats: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const out: ChatMessage[][] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}:${i + 1}: not JSON`);
+    }
+    const parsed = ChatLine.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`${file}:${i + 1}: ${issue.path.join(".") || "(line)"}: ${issue.message}`);
+    }
+    out.push(parsed.data.messages);
+  }
+  if (out.length === 0) throw new Error(`chats: ${file} holds no chats`);
+  return out;
+}
+
+export const SupervisedStageConfig = z
+  .object({
+    stage: z.enum(["pretrain", "sft"]),
+    steps: z.number().int().min(1),
+    batchSize: z.number().int().min(1).default(32),
+    accumulate: z.number().int().min(1).default(1),
+    optimizer: OptimizerConfig.default(OptimizerConfig.parse({})),
+    /** Math problems from env-math's families (pretraining documents or SFT chats); or `chats`. */
+    data: DataConfig.optional(),
+    chats: ChatsConfig.optional(),
+    logEvery: z.number().int().min(1).default(10),
+    evalEvery: z.number().int().min(1).default(100),
+    evalBatches: z.number().int().min(1).default(4),
+    /** Greedy accuracy on held-out problems every this many steps (and at the end); 0: only at the end. */
+    accuracyEvery: z.number().int().min(0).default(0),
+    accuracyProblems: z.number().int().min(0).default(200),
+    checkpointEvery: z.number().int().min(1).default(500),
+    /**
+     * worker (CPU backends): half of every batch's gradient is computed in a worker thread with its
+     * own wasm instance and a copy of the weights, on a second core, and the halves are averaged by
+     * their token counts: the same update, about twice the steps a minute on a 2-core machine.
+     * auto: worker on wasm and cpu, inline on a GPU. inline: one thread.
+     */
+    gradients: WorkerMode,
+  })
+  .superRefine((s, ctx) => {
+    if (!s.data === !s.chats)
+      ctx.addIssue({
+        code: "custom",
+        path: ["data"],
+        message: "give either data (math problems) or chats (a JSONL file), not both",
+      });
+    if (s.chats && s.stage !== "sft")
+      ctx.addIssue({ code: "custom", path: ["chats"], message: "chats are for SFT stages" });
+  });
 export type SupervisedStageConfig = z.infer<typeof SupervisedStageConfig>;
 
 export const StageConfig = z.discriminatedUnion("stage", [SupervisedStageConfig, RlStageConfig]);
@@ -174,12 +233,30 @@ function conversationsOf(problems: Problem[], d: DataConfig) {
 }
 
 function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number, seed: number): StageData {
-  const train = stageProblems(stage.data, "train", seed);
-  const test = stageProblems(stage.data, "test", seed);
+  if (stage.chats) {
+    const { path: file, heldOutEvery } = stage.chats;
+    const chats = readChats(file);
+    return {
+      train: sftRows(
+        tok,
+        chats.filter((_, i) => i % heldOutEvery !== 0),
+        T,
+      ),
+      heldOut: sftRows(
+        tok,
+        chats.filter((_, i) => i % heldOutEvery === 0),
+        T,
+      ),
+      accuracyProblems: [],
+    };
+  }
+  const d = stage.data!;
+  const train = stageProblems(d, "train", seed);
+  const test = stageProblems(d, "test", seed);
   const rowsOf = (problems: Problem[]) =>
     stage.stage === "pretrain"
       ? pretrainRows(tok, problems.map(pretrainDocument), T)
-      : sftRows(tok, conversationsOf(problems, stage.data), T);
+      : sftRows(tok, conversationsOf(problems, d), T);
   return {
     train: rowsOf(train),
     heldOut: rowsOf(test),
@@ -260,7 +337,7 @@ async function trainStage(
   const measureAccuracy = async () => {
     if (data.accuracyProblems.length === 0) return null;
     const result = await greedyAccuracy(model, tok, data.accuracyProblems, {
-      system: stage.data.system,
+      system: stage.data?.system ?? false,
       format: stage.stage === "pretrain" ? "document" : "chat",
     });
     for (const s of result.samples.slice(0, 4))
@@ -483,7 +560,10 @@ async function runPipeline(
       throw new Error(
         "the RL stage needs a trained policy: set 'init' to a checkpoint, or put pretrain and sft stages before it",
       );
-    const corpus = stageProblems(first.data, "train", config.seed).map(pretrainDocument);
+    // the first stage's text: math documents, or the chats' messages
+    const corpus = first.chats
+      ? readChats(first.chats.path).map((chat) => chat.map((m) => m.content).join("\n"))
+      : stageProblems(first.data!, "train", config.seed).map(pretrainDocument);
     tok =
       config.tokenizer.kind === "bytes"
         ? byteTokenizer()
@@ -536,7 +616,8 @@ async function runPipeline(
           log,
           ...(hooks.stopAfter !== undefined ? { stopAfter: hooks.stopAfter } : {}),
           evaluate: async (m, problems, maxTokens) =>
-            (await greedyAccuracy(m, tok, problems, { system: stage.data.system, maxTokens })).accuracy,
+            (await greedyAccuracy(m, tok, problems, { system: stage.data?.system ?? false, maxTokens }))
+              .accuracy,
         });
         const ckpts = openRun(run.dir).checkpoints();
         result = {

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
-import { resumeTraining, TrainConfig, type TrainConfigInput, train } from "../src/train.js";
+import { readChats, resumeTraining, TrainConfig, type TrainConfigInput, train } from "../src/train.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "policy-train-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -72,6 +72,72 @@ describe("training", () => {
     // the tensor count is the same at every logged step: nothing leaks
     const tensors = metrics.slice(1).map((m) => m.values["system/tensors"]);
     expect(new Set(tensors).size).toBe(1);
+  });
+
+  it("trains SFT on a chats file (what the operator's demonstrations are), its tokenizer trained on them", async () => {
+    const file = path.join(root, "chats.jsonl");
+    const chat = (i: number) => ({
+      messages: [
+        {
+          role: "user",
+          content: `Goal: Click the button labelled "B${i % 7}".\n[1] button "A"\n[2] button "B${i % 7}"`,
+        },
+        { role: "assistant", content: "click [2]" },
+      ],
+    });
+    fs.writeFileSync(file, `${Array.from({ length: 120 }, (_, i) => JSON.stringify(chat(i))).join("\n")}\n`);
+    const [sft] = await train(
+      {
+        ...config(path.join(root, "chats")),
+        stages: [
+          {
+            stage: "sft",
+            steps: 12,
+            batchSize: 8,
+            chats: { path: file, heldOutEvery: 10 },
+            logEvery: 1,
+            evalEvery: 6,
+            accuracyProblems: 0,
+            checkpointEvery: 100,
+            optimizer: { lr: 3e-3, warmupSteps: 1 },
+          },
+        ],
+      },
+      quiet,
+    );
+    const trainLoss = losses(sft!.runDir).map(([, l]) => l as number);
+    expect(trainLoss.at(-1)!).toBeLessThan(trainLoss[0]! - 0.5);
+    expect(
+      openRun(sft!.runDir)
+        .read("events")
+        .records.find((e) => e.kind === "data")!.data,
+    ).toMatchObject({
+      trainRows: expect.any(Number),
+      heldOutRows: expect.any(Number),
+    });
+  });
+
+  it("says which line and field of a chats file is wrong, and takes chats or data, not both", () => {
+    const file = path.join(root, "bad.jsonl");
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ messages: [{ role: "user", content: "hi" }] })}\n{"messages": [{"role": "bot", "content": "x"}]}\n`,
+    );
+    expect(() => readChats(file)).toThrow(/bad.jsonl:2: messages.0.role: /);
+    expect(() => readChats(path.join(root, "missing.jsonl"))).toThrow(/cannot read/);
+    const both = TrainConfig.safeParse({
+      model: { dModel: 32, nLayers: 1, nHeads: 2 },
+      stages: [{ stage: "sft", steps: 1, data, chats: { path: file } }],
+    });
+    expect(both.error!.issues[0]).toMatchObject({
+      path: ["stages", 0, "data"],
+      message: expect.stringMatching(/not both/),
+    });
+    const rlBoth = TrainConfig.safeParse({
+      model: { dModel: 32, nLayers: 1, nHeads: 2 },
+      stages: [{ stage: "rl", steps: 1 }],
+    });
+    expect(rlBoth.error!.issues[0]!.path).toEqual(["stages", 0, "data"]);
   });
 
   it('gradients: "worker" takes the same steps as one thread, with half of each batch on a second core', async () => {

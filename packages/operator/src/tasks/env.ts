@@ -48,7 +48,11 @@ export async function readEvents(session: Session): Promise<TaskEvent[]> {
 }
 
 export async function createTaskEnv(
-  options: Omit<SessionOptions, "allowedOrigins"> & { server?: TaskServer } = {},
+  options: Omit<SessionOptions, "allowedOrigins"> & {
+    server?: TaskServer;
+    /** Observations carry a screenshot (default); off for text-only training, where it is waste. */
+    screenshots?: boolean;
+  } = {},
 ): Promise<TaskEnv> {
   const ownServer = !options.server;
   const server = options.server ?? (await startTaskServer());
@@ -62,7 +66,7 @@ export async function createTaskEnv(
     return current;
   };
   const look = async (): Promise<Observation> => {
-    const { snapshot, screenshot } = await observe(session);
+    const { snapshot, screenshot } = await observe(session, { screenshot: options.screenshots ?? true });
     lastSnapshot = snapshot;
     return { url: snapshot.url, goal: task().instruction, screenshot, snapshot };
   };

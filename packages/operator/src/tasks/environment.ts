@@ -1,0 +1,109 @@
+// The browser task suite as an RL environment (env-math's Environment), so the one RL trainer
+// that teaches math can teach the policy to operate: a task is (family, seed); an episode is a
+// page of its own; each reply is one grammar line acted out with real input; the observation
+// after it restarts the conversation (it says everything the next step needs, in a few hundred
+// characters); the reward is the task's score when the episode ends, partial credit included.
+import { createRng, type EnvEpisode, type Environment, type EnvTask } from "@reasonlab/env-math";
+import type { Browser } from "playwright";
+import { launchChromium } from "../browser.js";
+import { renderObservation } from "../observation.js";
+import { createTaskEnv, type TaskEnv } from "./env.js";
+import { getTaskFamily, taskInstance } from "./families.js";
+import { startTaskServer, type TaskServer } from "./server.js";
+
+/** Seeds RL and demonstrations train on start here; held-out seeds (the eval suites) lie below. */
+export const TRAIN_SEEDS_FROM = 100_000;
+
+export interface BrowserEnvironmentOptions {
+  families: readonly string[];
+  /** Draws training tasks: (family, seed) pairs from a counter, so a resumed run draws the same. */
+  seed: number;
+  saved?: Record<string, unknown>;
+  /** The most replies an episode gets (a task's own step budget applies when lower). */
+  maxTurns?: number;
+  browser?: Browser;
+  server?: TaskServer;
+}
+
+export interface BrowserEnvironment extends Environment {
+  /** Pages opened so far (one per episode running at once). */
+  pages(): number;
+}
+
+/** The user turn a text policy gets: the observation of the page. */
+export const observationMessage = (text: string) => ({ role: "user" as const, content: text });
+
+export async function browserEnvironment(options: BrowserEnvironmentOptions): Promise<BrowserEnvironment> {
+  for (const f of options.families) getTaskFamily(f);
+  const ownBrowser = !options.browser;
+  const browser = options.browser ?? (await launchChromium());
+  const ownServer = !options.server;
+  const server = options.server ?? (await startTaskServer());
+  const idle: TaskEnv[] = [];
+  const all: TaskEnv[] = [];
+  let drawn = typeof options.saved?.drawn === "number" ? options.saved.drawn : 0;
+  const maxTurns = options.maxTurns ?? 8;
+
+  const acquire = async () => {
+    const env = idle.pop() ?? (await createTaskEnv({ browser, server, screenshots: false }));
+    if (!all.includes(env)) all.push(env);
+    return env;
+  };
+
+  return {
+    name: "browser",
+    stop: [],
+    maxTurns,
+    nextTask(): EnvTask {
+      const rng = createRng("browser-rl", options.seed, drawn++);
+      const family = rng.pick(options.families);
+      const seed = TRAIN_SEEDS_FROM + rng.int(0, 1_000_000_000);
+      return { id: `${family}/${seed}`, family, seed, prompt: taskInstance(family, seed).instruction };
+    },
+    async reset(task): Promise<EnvEpisode> {
+      const env = await acquire();
+      let obs = await env.reset(task.family, task.seed);
+      const instance = env.task();
+      const budget = Math.min(maxTurns, instance.maxSteps);
+      let turn = 0;
+      let released = false;
+      const release = () => {
+        if (!released) idle.push(env);
+        released = true;
+      };
+      return {
+        messages: [observationMessage(renderObservation(obs.snapshot, instance.instruction))],
+        async step(reply) {
+          turn++;
+          // the action is the reply's last grammar line; a reply without one is a failed step
+          const line = reply.trim().split("\n").at(-1) ?? "";
+          const result = await env.step(line);
+          obs = result.observation;
+          const done = result.done || turn >= budget;
+          const text = renderObservation(obs.snapshot, instance.instruction, {
+            last: line,
+            ...(result.error ? { error: result.error } : {}),
+          });
+          return {
+            messages: done ? [] : [observationMessage(text)],
+            reward: done ? result.reward : 0,
+            done,
+            correct: result.reward >= 1,
+            restart: true,
+          };
+        },
+        async close() {
+          release();
+        },
+      };
+    },
+    record() {},
+    state: () => ({ drawn }),
+    pages: () => all.length,
+    async close() {
+      await Promise.all(all.map((e) => e.close()));
+      if (ownServer) await server.close();
+      if (ownBrowser) await browser.close();
+    },
+  };
+}
