@@ -248,6 +248,35 @@ describe("multi-turn rollouts", () => {
     }
   });
 
+  it("ends a group whose start does not fit the context without sampling it, cut short", async () => {
+    const long = digitsEnvironment(2);
+    const wide = {
+      ...long,
+      reset: async (t: Parameters<Environment["reset"]>[0]) => {
+        const e = await long.reset(t);
+        return { ...e, messages: [{ role: "user" as const, content: "x".repeat(t.seed === 0 ? 400 : 10) }] };
+      },
+    };
+    const groups = await collectGroups(
+      wide,
+      inlineSampler(model, tok),
+      tok,
+      [wide.nextTask(), wide.nextTask()],
+      {
+        groupSize: 2,
+        temperature: 1,
+        maxTokens: 4,
+        seed: 6,
+        contextLength: 128,
+      },
+    );
+    expect(groups[0]!.map((r) => [r.truncated, r.turns, r.length])).toEqual([
+      [true, 0, 0],
+      [true, 0, 0],
+    ]);
+    expect(groups[1]!.map((r) => r.turns)).toEqual([2, 2]);
+  });
+
   it("records log-probabilities at the sampling temperature: the loss's ratio is 1 before any update", async () => {
     const groups = await collectGroups(env, inlineSampler(model, tok), tok, tasks, {
       groupSize: 2,
