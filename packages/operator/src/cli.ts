@@ -50,6 +50,11 @@ const operate = defineCommand({
       description: "wall-clock budget per episode",
       default: "300",
     },
+    policy: {
+      type: "boolean",
+      description:
+        "text mode for a policy trained on the observations alone (this project's, served by `reasonlab serve`): no system prompt, no history",
+    },
     headed: { type: "boolean", description: "show the browser window (needed to take over)" },
     yes: { type: "boolean", description: "consent to every sensitive action without asking" },
     runs: { type: "string", value: "DIR", description: "runs folder (default $REASONLAB_RUNS or ./runs)" },
@@ -68,6 +73,7 @@ const operate = defineCommand({
       baseUrl: z.string().url().optional(),
       maxSteps: int(1, 1000).optional(),
       maxSeconds: int(1, 86_400),
+      policy: z.boolean().optional(),
       headed: z.boolean().optional(),
       yes: z.boolean().optional(),
       runs: z.string().optional(),
@@ -85,7 +91,7 @@ const operate = defineCommand({
     }),
   examples: [
     "reasonlab operate --task login --seed 3",
-    "reasonlab operate --task dropdown --model reasonlab --base-url http://127.0.0.1:8000/v1",
+    "reasonlab operate --task dropdown --model reasonlab --base-url http://127.0.0.1:8000/v1 --policy",
     'reasonlab operate --url https://example.com --goal "find the contact page" --model gpt-4o --mode tools',
   ],
   async run(o) {
@@ -109,7 +115,12 @@ const operate = defineCommand({
       const client =
         o.model === "expert" ? null : op.openaiClient({ ...(o.baseUrl ? { baseURL: o.baseUrl } : {}) });
       const model = (task: import("./tasks/task.js").TaskInstance | null) => {
-        if (client) return op.createModel(o.mode, { client, model: o.model });
+        if (client)
+          return op.createModel(o.mode, {
+            client,
+            model: o.model,
+            ...(o.policy ? { system: false, historyTurns: 1, maxTokens: 32 } : {}),
+          });
         if (!task) throw new UsageError("operate: the expert model needs --task");
         return op.expertModel(() => task);
       };
