@@ -91,7 +91,7 @@ const operate = defineCommand({
     }),
   examples: [
     "reasonlab operate --task login --seed 3",
-    "reasonlab operate --task dropdown --model reasonlab --base-url http://127.0.0.1:8000/v1 --policy",
+    "reasonlab operate --task dropdown --model reasonlab-policy --base-url http://127.0.0.1:8000/v1 --policy",
     'reasonlab operate --url https://example.com --goal "find the contact page" --model gpt-4o --mode tools',
   ],
   async run(o) {
