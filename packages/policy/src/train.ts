@@ -16,7 +16,7 @@ import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
 import type { ChatMessage } from "./chat.js";
-import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
@@ -156,7 +156,10 @@ export const TrainConfig = z
       .default({ kind: "bpe", vocabSize: 512 }),
     /** The model; its vocabulary comes from the tokenizer. Ignored when starting from a checkpoint. */
     model: ModelShape.omit({ vocabSize: true }).partial({ contextLength: true }).optional(),
-    /** Start from this checkpoint (its model and tokenizer) instead of a fresh model. */
+    /**
+     * Start from this checkpoint (its model and tokenizer) instead of a fresh model; a run
+     * directory stands for its newest checkpoint.
+     */
     init: z.string().optional(),
     stages: z.array(StageConfig).min(1),
   })
@@ -551,7 +554,8 @@ async function runPipeline(
     } = loadCheckpoint(tf, resume.checkpoint, { withOptimizer: true }));
     log(`resuming from ${resume.checkpoint} at step ${trainer?.step}`);
   } else if (startFrom) {
-    ({ model, tokenizer: tok } = loadCheckpoint(tf, startFrom));
+    // a run directory stands for its newest checkpoint, as everywhere else
+    ({ model, tokenizer: tok } = loadCheckpoint(tf, resolveCheckpoint(startFrom)));
     log(`starting from ${startFrom}`);
   } else {
     // a fresh model; the tokenizer is trained on the first stage's corpus (deterministically)
