@@ -109,24 +109,19 @@ async function policyEpisodes(
       return { id: `${family}/${seed}`, family, seed, prompt: op.taskInstance(family, seed).instruction };
     }),
   );
+  const sampler = policy.inlineSampler(model, tokenizer);
   const rows: Row[] = [];
   try {
     for (let i = 0; i < tasks.length; i += POLICY_BATCH) {
       const chunk = tasks.slice(i, i + POLICY_BATCH);
       const start = performance.now();
-      const groups = await policy.collectGroups(
-        env,
-        policy.inlineSampler(model, tokenizer),
-        tokenizer,
-        chunk,
-        {
-          groupSize: 1,
-          temperature: 0,
-          maxTokens: 32,
-          seed: 0,
-          contextLength: model.config.contextLength,
-        },
-      );
+      const groups = await policy.collectGroups(env, sampler, tokenizer, chunk, {
+        groupSize: 1,
+        temperature: 0,
+        maxTokens: 32,
+        seed: 0,
+        contextLength: model.config.contextLength,
+      });
       const seconds = (performance.now() - start) / 1000 / chunk.length;
       for (const [k, [r]] of groups.entries()) {
         const last = r!.transcript.filter((m) => m.role === "assistant").at(-1)?.content ?? "";

@@ -4,8 +4,9 @@ import type { EpisodeInfo, EpisodeWriter, RunWriter } from "@reasonlab/runs";
 import { type ComputerAction, type ComputerActionInput, describeAction } from "./actions.js";
 import { ActionError, type Point } from "./computer.js";
 import { GrammarError } from "./grammar.js";
+import { renderObservation } from "./observation.js";
 import { observe, type Session } from "./session.js";
-import { renderSnapshot, type Snapshot } from "./snapshot.js";
+import type { Snapshot } from "./snapshot.js";
 import { type Supervisor, sensitiveReason } from "./supervisor.js";
 import type { Score } from "./tasks/task.js";
 
@@ -169,7 +170,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
       episode?.step(
         {
           url: snapshot.url,
-          observation: renderSnapshot(snapshot),
+          observation: renderObservation(snapshot, goal, { full: true }),
           modelOutput: output,
           action: null,
           error: message(e),
@@ -187,7 +188,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
       episode?.step(
         {
           url: snapshot.url,
-          observation: renderSnapshot(snapshot),
+          observation: renderObservation(snapshot, goal, { full: true }),
           modelOutput: decision.output,
           action: { type: "done", ...(decision.answer !== undefined ? { answer: decision.answer } : {}) },
           durationMs: clock() - t0,
@@ -258,7 +259,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
     episode?.step(
       {
         url: snapshot.url,
-        observation: renderSnapshot(snapshot),
+        observation: renderObservation(snapshot, goal, { full: true }),
         modelOutput: decision.output,
         action:
           done.length === 1 ? { ...done[0]! } : { type: "sequence", actions: done.map((a) => ({ ...a })) },

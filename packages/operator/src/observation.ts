@@ -9,6 +9,11 @@ export interface ObservationOptions {
   maxText?: number;
   /** Elements listed; the rest are counted. */
   maxElements?: number;
+  /**
+   * Everything, for the record an episode keeps: all the page text, every element, and the
+   * centre of every element in view (a model is shown the budgeted form).
+   */
+  full?: boolean;
 }
 
 /**
@@ -23,7 +28,7 @@ const AIMED = new Set(["draggable", "drop-target", "region", "focusable", "resiz
 const alnum = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 const r = Math.round;
 
-function elementLine(e: SnapshotElement): string {
+function elementLine(e: SnapshotElement, full: boolean): string {
   const parts = [`[${e.index}] ${e.role} ${JSON.stringify(e.name)}`];
   if (e.value !== undefined) parts.push(`= ${JSON.stringify(e.value)}`);
   if (e.options) parts.push(`options: ${e.options.join(" | ")}`);
@@ -33,7 +38,7 @@ function elementLine(e: SnapshotElement): string {
   if (e.occluded) parts.push("occluded");
   if (e.scroll) parts.push(`scrolled ${r(e.scroll.y)}/${r(e.scroll.maxY)}`);
   if (e.position !== "visible") parts.push(e.position);
-  else if (AIMED.has(e.role))
+  else if (full || AIMED.has(e.role))
     parts.push(`at (${r(e.box.x + e.box.width / 2)}, ${r(e.box.y + e.box.height / 2)})`);
   return parts.join(" ");
 }
@@ -42,9 +47,11 @@ function elementLine(e: SnapshotElement): string {
 export function renderObservation(
   s: Snapshot,
   goal: string,
-  { last, error, ...options }: ObservationOptions & { last?: string; error?: string } = {},
+  { last, error, full = false, ...options }: ObservationOptions & { last?: string; error?: string } = {},
 ): string {
-  const { maxText, maxElements } = { ...OBSERVATION_BUDGET, ...options };
+  const { maxText, maxElements } = full
+    ? { maxText: Number.POSITIVE_INFINITY, maxElements: Number.POSITIVE_INFINITY }
+    : { ...OBSERVATION_BUDGET, ...options };
   // the page repeats the goal in its instruction bar: once is enough
   const lines = s.text.split("\n").filter((l) => alnum(l) !== alnum(goal));
   let text = lines.join(" ").replace(/\s+/g, " ").trim();
@@ -57,7 +64,7 @@ export function renderObservation(
   ];
   if (last) out.push(`Last: ${last}${error ? ` failed: ${error}` : ""}`);
   const shown = s.elements.slice(0, maxElements);
-  out.push(...shown.map(elementLine));
+  out.push(...shown.map((e) => elementLine(e, full)));
   if (s.elements.length > shown.length) out.push(`(${s.elements.length - shown.length} more elements)`);
   if (s.elements.length === 0) out.push("(no interactive elements)");
   return out.join("\n");

@@ -275,35 +275,6 @@ export async function takeSnapshot(page: Page, { maxText = 4000 } = {}): Promise
 
 const r = Math.round;
 
-/** The snapshot as text, the observation a text-only model reads. */
-export function renderSnapshot(s: Snapshot): string {
-  const lines = [`URL: ${s.url}`, `Title: ${s.title}`];
-  const below = s.scroll.maxY - s.scroll.y;
-  lines.push(
-    `Viewport: ${s.viewport.width}x${s.viewport.height}, scrolled ${r(s.scroll.y)}px` +
-      (below > 0 ? `, ${r(below)}px more below` : ", at the bottom"),
-  );
-  lines.push("", "Page text:", s.text || "(none)", "", "Interactive elements:");
-  for (const e of s.elements) {
-    const parts = [`[${e.index}]`, e.role, JSON.stringify(e.name)];
-    if (e.value !== undefined) parts.push(`value=${JSON.stringify(e.value)}`);
-    if (e.options) parts.push(`options=${JSON.stringify(e.options)}`);
-    if (e.checked !== undefined) parts.push(e.checked ? "checked" : "unchecked");
-    if (e.disabled) parts.push("disabled");
-    if (e.focused) parts.push("focused");
-    if (e.scroll) parts.push(`scrolled ${r(e.scroll.y)}/${r(e.scroll.maxY)}px`);
-    if (e.occluded) parts.push("occluded");
-    parts.push(
-      e.position === "visible"
-        ? `at (${r(e.box.x + e.box.width / 2)}, ${r(e.box.y + e.box.height / 2)})`
-        : `(${e.position} the viewport)`,
-    );
-    lines.push(parts.join(" "));
-  }
-  if (s.elements.length === 0) lines.push("(none)");
-  return lines.join("\n");
-}
-
 /** The visible centre of an element, where a click lands; null when it is out of view. */
 export function elementCenter(e: SnapshotElement, viewport: { width: number; height: number }) {
   const x0 = Math.max(0, e.box.x);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
 import { type Demonstration, demonstrations } from "../src/demos.js";
 import { type Command, formatCommand } from "../src/grammar.js";
-import { markedScreenshot, renderSnapshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
+import { renderObservation } from "../src/observation.js";
+import { markedScreenshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
 import { TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
 import { startTaskServer, type TaskServer } from "../src/tasks/server.js";
@@ -117,9 +118,9 @@ describe("browser task families", () => {
 
   it("observes with an indexed snapshot and a set-of-marks screenshot that leaves the page as it was", async () => {
     const obs = await env.reset("login", 4);
-    const text = renderSnapshot(obs.snapshot);
-    expect(text).toContain('textbox "Username" value=""');
-    expect(text).toMatch(/\[2\] password "Password" value="" at \(\d+, \d+\)/);
+    const text = renderObservation(obs.snapshot, obs.goal, { full: true });
+    expect(text).toContain('textbox "Username" = ""');
+    expect(text).toMatch(/\[2\] password "Password" = "" at \(\d+, \d+\)/);
     expect(text).toContain('button "Sign in"');
     expect(text).toContain("Log in with username");
     const marked = await markedScreenshot(env.session.page, obs.snapshot);

@@ -13,6 +13,11 @@ export interface RenderedChat {
   trainable: number[];
 }
 
+/** The tokens one message adds to a conversation: its role, its content, <|end|>. */
+export function messageIds(tok: Tokenizer, m: ChatMessage): number[] {
+  return [tok.special[`<|${m.role}|>`], ...tok.encode(m.content), tok.special["<|end|>"]];
+}
+
 /** Renders messages; with `generation`, ends with an open assistant turn for the model to fill. */
 export function renderChat(
   tok: Tokenizer,
@@ -22,10 +27,11 @@ export function renderChat(
   const ids = [tok.special["<|bos|>"]];
   const trainable = [0];
   for (const m of messages) {
-    const content = tok.encode(m.content);
+    const message = messageIds(tok, m);
     const train = m.role === "assistant" ? 1 : 0;
-    ids.push(tok.special[`<|${m.role}|>`], ...content, tok.special["<|end|>"]);
-    trainable.push(0, ...content.map(() => train), train);
+    ids.push(...message);
+    // the role token is never a target; the content and its <|end|> are for the assistant's
+    trainable.push(0, ...message.slice(1).map(() => train));
   }
   if (generation) {
     ids.push(tok.special["<|assistant|>"]);

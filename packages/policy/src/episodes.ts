@@ -3,7 +3,7 @@
 // tokens with a mask of those the policy sampled and their sampling log-probabilities, so the
 // loss trains every token the policy wrote in every turn and none the environment wrote.
 import type { ChatMessage, EnvEpisode, Environment, EnvTask } from "@reasonlab/env-math";
-import { renderChat } from "./chat.js";
+import { messageIds, renderChat } from "./chat.js";
 import type { RolloutSampler } from "./rollouts.js";
 import type { Completion } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
@@ -52,11 +52,6 @@ const opening = (tok: Tokenizer, messages: readonly ChatMessage[]): Segment => {
   const ids = renderChat(tok, messages, { generation: true }).ids;
   return { ids, generated: ids.map(() => 0), logprobs: ids.map(() => 0) };
 };
-
-/** The tokens a message adds to a conversation in the chat format (see chat.ts). */
-function messageIds(tok: Tokenizer, m: ChatMessage): number[] {
-  return [tok.special[`<|${m.role}|>`], ...tok.encode(m.content), tok.special["<|end|>"]];
-}
 
 /**
  * G episodes of each task, stepped until each is done or out of turns. The first turn samples G
