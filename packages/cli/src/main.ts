@@ -23,9 +23,15 @@ export const commands: Command[] = [
 
 // RL stages may name the operator's browser tasks ("environment": {"name": "browser", ...}); the
 // trainer finds them here, so the policy package needs no dependency on the operator.
-registerEnvironment("browser", async ({ families, seed, saved, maxTurns }) => {
+registerEnvironment("browser", async ({ families, seed, saved, maxTurns, runDir, recordEvery }) => {
   const { browserEnvironment } = await import("@reasonlab/operator");
-  return browserEnvironment({ families, seed, saved, ...(maxTurns ? { maxTurns } : {}) });
+  return browserEnvironment({
+    families,
+    seed,
+    saved,
+    ...(maxTurns ? { maxTurns } : {}),
+    ...(runDir && recordEvery ? { record: { runDir, every: recordEvery } } : {}),
+  });
 });
 
 export function overview(): string {

@@ -11,6 +11,10 @@ export interface EnvironmentSpec {
   /** The environment's `state()` when the run stopped, to draw the same tasks again. */
   saved: Record<string, unknown>;
   maxTurns?: number;
+  /** The run being trained: an environment may keep episodes there for replay (runs' openEpisode). */
+  runDir?: string;
+  /** Keep every n-th episode (0: none). */
+  recordEvery?: number;
 }
 export type EnvironmentFactory = (spec: EnvironmentSpec) => Promise<Environment>;
 

@@ -1,8 +1,10 @@
 // Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
 // line per step: the observation a text policy reads (observation.ts, the same the RL environment
-// and the text model mode give), then the expert's grammar line. An expert that fails to reach
+// and the text model mode give), then the expert's grammar line, with elements named by name where
+// the name is unique (a small policy copies a name from the goal far sooner than it learns to look
+// an index up; measured in the policy README). An expert that fails to reach
 // full reward is a bug in its task: it throws.
-import { formatCommand } from "./grammar.js";
+import { formatCommand, namedCommand } from "./grammar.js";
 import { renderObservation } from "./observation.js";
 import type { TaskEnv } from "./tasks/env.js";
 
@@ -30,7 +32,7 @@ export async function* demonstrations(
       let reward = 0;
       let last: { line: string; error?: string } | null = null;
       for (let i = 0; i < task.maxSteps; i++) {
-        const action = formatCommand(task.expert(obs.snapshot));
+        const action = formatCommand(namedCommand(task.expert(obs.snapshot), obs.snapshot));
         const observation = renderObservation(obs.snapshot, task.instruction, {
           ...(last ? { last: last.line, ...(last.error ? { error: last.error } : {}) } : {}),
         });

@@ -1,10 +1,14 @@
 // The action grammar for text-only models: one short line naming an element of the last snapshot
-// by its index. The agent turns it into real mouse and keyboard actions at the element's position.
+// by its index ([3]) or by its name ("Export"), as a person says "click Export". The agent turns
+// it into real mouse and keyboard actions at the element's position. Naming by name lets a small
+// policy copy what the goal says instead of looking an index up; an ambiguous name is an error
+// that lists the indices to choose from.
 import type { ComputerActionInput } from "./actions.js";
 import { ActionError, type Point } from "./computer.js";
 import { elementCenter, type Snapshot, type SnapshotElement } from "./snapshot.js";
 
-export const GRAMMAR_HELP = `Reply with your reasoning, if any, then exactly one action on the last line:
+export const GRAMMAR_HELP = `Reply with your reasoning, if any, then exactly one action on the last line.
+An element is [N], its index, or "name", its exact name when no other element has it.
   click [N]              click element N
   double_click [N]       double-click element N
   hover [N]              move the mouse over element N
@@ -22,16 +26,19 @@ export const GRAMMAR_HELP = `Reply with your reasoning, if any, then exactly one
   wait [MS]              wait for the page
   done ["answer"]        the goal is reached (with the answer, if one was asked for)`;
 
+/** An element of the snapshot: its index, or its name. */
+export type Target = number | string;
+
 export type Command =
-  | { verb: "click" | "double_click" | "hover"; target: number }
-  | { verb: "type"; target?: number; text: string }
+  | { verb: "click" | "double_click" | "hover"; target: Target }
+  | { verb: "type"; target?: Target; text: string }
   | { verb: "key"; keys: string[] }
-  | { verb: "scroll"; direction: "up" | "down"; pixels?: number; target?: number }
-  | { verb: "select"; target: number; option: string }
+  | { verb: "scroll"; direction: "up" | "down"; pixels?: number; target?: Target }
+  | { verb: "select"; target: Target; option: string }
   // A drag goes onto another element (to), to a point of the viewport (at) or by an offset (by).
-  | { verb: "drag"; target: number; to: number }
-  | { verb: "drag"; target: number; at: Point }
-  | { verb: "drag"; target: number; by: Point }
+  | { verb: "drag"; target: Target; to: Target }
+  | { verb: "drag"; target: Target; at: Point }
+  | { verb: "drag"; target: Target; by: Point }
   | { verb: "goto"; url: string }
   | { verb: "back" }
   | { verb: "wait"; ms?: number }
@@ -43,19 +50,22 @@ export class GrammarError extends Error {
 }
 
 const quoted = String.raw`"((?:[^"\\]|\\.)*)"`;
-const idx = String.raw`\[(\d+)\]`;
+// an element: [N] (group 1) or "name" (group 2); `target` reads the two groups back
+const idx = String.raw`(?:\[(\d+)\]|"((?:[^"\\]|\\.)*)")`;
+const target = (m: RegExpMatchArray, at: number): Target =>
+  m[at] !== undefined ? Number(m[at]) : unquote(m[at + 1]!);
 const point = String.raw`\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)`;
 const PATTERNS: [RegExp, (m: RegExpMatchArray) => Command][] = [
   [
     new RegExp(`^(click|double_click|dblclick|hover)\\s+${idx}$`, "i"),
     (m) => ({
       verb: m[1]!.toLowerCase() === "dblclick" ? "double_click" : (m[1]!.toLowerCase() as "click"),
-      target: Number(m[2]),
+      target: target(m, 2),
     }),
   ],
   [
     new RegExp(`^type\\s+${idx}\\s+${quoted}$`, "i"),
-    (m) => ({ verb: "type", target: Number(m[1]), text: unquote(m[2]!) }),
+    (m) => ({ verb: "type", target: target(m, 1), text: unquote(m[3]!) }),
   ],
   [new RegExp(`^type\\s+${quoted}$`, "i"), (m) => ({ verb: "type", text: unquote(m[1]!) })],
   [
@@ -66,27 +76,27 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Command][] = [
     new RegExp(`^scroll(?:\\s+${idx})?\\s+(up|down)(?:\\s+(\\d+))?$`, "i"),
     (m) => ({
       verb: "scroll",
-      direction: m[2]!.toLowerCase() as "up" | "down",
-      ...(m[1] ? { target: Number(m[1]) } : {}),
-      ...(m[3] ? { pixels: Number(m[3]) } : {}),
+      direction: m[3]!.toLowerCase() as "up" | "down",
+      ...(m[1] !== undefined || m[2] !== undefined ? { target: target(m, 1) } : {}),
+      ...(m[4] ? { pixels: Number(m[4]) } : {}),
     }),
   ],
   [
     new RegExp(`^drag\\s+${idx}\\s+(?:to\\s+|onto\\s+)?${idx}$`, "i"),
-    (m) => ({ verb: "drag", target: Number(m[1]), to: Number(m[2]) }),
+    (m) => ({ verb: "drag", target: target(m, 1), to: target(m, 3) }),
   ],
   [
     new RegExp(`^drag\\s+${idx}\\s+(to|by)\\s+${point}$`, "i"),
     (m) => {
-      const p = { x: Number(m[3]), y: Number(m[4]) };
-      return m[2]!.toLowerCase() === "by"
-        ? { verb: "drag", target: Number(m[1]), by: p }
-        : { verb: "drag", target: Number(m[1]), at: p };
+      const p = { x: Number(m[4]), y: Number(m[5]) };
+      return m[3]!.toLowerCase() === "by"
+        ? { verb: "drag", target: target(m, 1), by: p }
+        : { verb: "drag", target: target(m, 1), at: p };
     },
   ],
   [
     new RegExp(`^select\\s+${idx}\\s+${quoted}$`, "i"),
-    (m) => ({ verb: "select", target: Number(m[1]), option: unquote(m[2]!) }),
+    (m) => ({ verb: "select", target: target(m, 1), option: unquote(m[3]!) }),
   ],
   [/^goto\s+(\S+)$/i, (m) => ({ verb: "goto", url: m[1]! })],
   [/^back$/i, () => ({ verb: "back" })],
@@ -122,22 +132,55 @@ export function parseCommand(reply: string): Command {
   );
 }
 
+const sameName = (a: string, b: string) =>
+  a.trim().replace(/\s+/g, " ").toLowerCase() === b.trim().replace(/\s+/g, " ").toLowerCase();
+
+/**
+ * The element a target names: by index, or by name (exactly, else ignoring case and spacing).
+ * A name that several elements share is an error listing them, so the model can pick an index.
+ */
+export function elementOf(snapshot: Snapshot, t: Target): SnapshotElement {
+  const all = snapshot.elements;
+  if (typeof t === "number") {
+    const el = all.find((e) => e.index === t);
+    if (!el)
+      throw new ActionError(`there is no element [${t}]; the page has ${all.length} (1..${all.length})`);
+    return el;
+  }
+  let found = all.filter((e) => e.name === t);
+  if (found.length === 0) found = all.filter((e) => sameName(e.name, t));
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0) throw new ActionError(`no element is named ${JSON.stringify(t)}`);
+  throw new ActionError(
+    `${found.length} elements are named ${JSON.stringify(t)}: ${found.map((e) => `[${e.index}] ${e.role}`).join(", ")}; use the index`,
+  );
+}
+
+/**
+ * The command with each element named by its name where that name is unique on the page (and by
+ * index where it is not): how demonstrations write actions, the form a small policy learns best.
+ */
+export function namedCommand(cmd: Command, snapshot: Snapshot): Command {
+  const name = (t: Target): Target => {
+    if (typeof t === "string") return t;
+    const el = snapshot.elements.find((e) => e.index === t);
+    if (!el || !el.name.trim() || el.name.length > 60) return t;
+    return snapshot.elements.filter((e) => sameName(e.name, el.name)).length === 1 ? el.name : t;
+  };
+  const out = { ...cmd } as Command & { target?: Target; to?: Target };
+  if (out.target !== undefined) out.target = name(out.target);
+  if ("to" in out && out.to !== undefined) out.to = name(out.to);
+  return out as Command;
+}
+
 /** Turns a command into Computer actions against the snapshot it was chosen from. */
 export function resolveCommand(cmd: Command, snapshot: Snapshot): ComputerActionInput[] {
   const vp = snapshot.viewport;
-  const element = (index: number) => {
-    const el = snapshot.elements.find((e) => e.index === index);
-    if (!el) {
-      throw new ActionError(
-        `there is no element [${index}]; the page has ${snapshot.elements.length} (1..${snapshot.elements.length})`,
-      );
-    }
-    return el;
-  };
-  const at = (index: number) => {
-    const el = element(index);
+  const element = (t: Target) => elementOf(snapshot, t);
+  const at = (t: Target) => {
+    const el = element(t);
     const c = elementCenter(el, vp);
-    if (!c) throw new ActionError(`element [${index}] is ${el.position} the viewport; scroll to it first`);
+    if (!c) throw new ActionError(`element [${el.index}] is ${el.position} the viewport; scroll to it first`);
     return c;
   };
   const center = { x: Math.round(vp.width / 2), y: Math.round(vp.height / 2) };
@@ -213,28 +256,30 @@ function selectOption(el: SnapshotElement, option: string, p: Point): ComputerAc
 const arrows = (key: "UP" | "DOWN", n: number): ComputerActionInput[] =>
   Array.from({ length: n }, () => ({ type: "keypress", keys: [key] }));
 
+const show = (t: Target) => (typeof t === "number" ? `[${t}]` : JSON.stringify(t));
+
 /** The command as one grammar line: what experts emit and demonstrations record. */
 export function formatCommand(cmd: Command): string {
   switch (cmd.verb) {
     case "click":
     case "double_click":
     case "hover":
-      return `${cmd.verb} [${cmd.target}]`;
+      return `${cmd.verb} ${show(cmd.target)}`;
     case "type":
       return cmd.target === undefined
         ? `type ${JSON.stringify(cmd.text)}`
-        : `type [${cmd.target}] ${JSON.stringify(cmd.text)}`;
+        : `type ${show(cmd.target)} ${JSON.stringify(cmd.text)}`;
     case "key":
       return `key ${cmd.keys.join("+")}`;
     case "scroll":
-      return `scroll${cmd.target === undefined ? "" : ` [${cmd.target}]`} ${cmd.direction}${cmd.pixels ? ` ${cmd.pixels}` : ""}`;
+      return `scroll${cmd.target === undefined ? "" : ` ${show(cmd.target)}`} ${cmd.direction}${cmd.pixels ? ` ${cmd.pixels}` : ""}`;
     case "select":
-      return `select [${cmd.target}] ${JSON.stringify(cmd.option)}`;
+      return `select ${show(cmd.target)} ${JSON.stringify(cmd.option)}`;
     case "drag":
-      if ("to" in cmd) return `drag [${cmd.target}] [${cmd.to}]`;
+      if ("to" in cmd) return `drag ${show(cmd.target)} ${show(cmd.to)}`;
       return "at" in cmd
-        ? `drag [${cmd.target}] to (${cmd.at.x}, ${cmd.at.y})`
-        : `drag [${cmd.target}] by (${cmd.by.x}, ${cmd.by.y})`;
+        ? `drag ${show(cmd.target)} to (${cmd.at.x}, ${cmd.at.y})`
+        : `drag ${show(cmd.target)} by (${cmd.by.x}, ${cmd.by.y})`;
     case "goto":
       return `goto ${cmd.url}`;
     case "back":

@@ -1,6 +1,10 @@
 // The browser task suite behind env-math's Environment interface, in real Chromium: tasks drawn
 // from training seeds by a counter, an episode per page, a grammar line per step acted out with
 // real input, a restarted conversation carrying the new observation, the task's score at the end.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { openRun } from "@reasonlab/runs";
 import type { Browser } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
@@ -92,5 +96,52 @@ describe("the browser environment", () => {
     expect(outcomes.map((o) => o.done)).toEqual([false, false, false, true]);
     expect(outcomes[3]).toMatchObject({ reward: 0, correct: false, messages: [] });
     await Promise.all(group.map((e) => e.close()));
+  });
+
+  it("keeps every n-th episode in the run directory for replay: each step's observation, reply, action and screenshot", async () => {
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "rl-episodes-"));
+    fs.writeFileSync(path.join(runDir, "run.json"), "{}"); // episodes need only their folder
+    const recorded = await browserEnvironment({
+      families: ["click-button"],
+      seed: 5,
+      browser,
+      server,
+      record: { runDir, every: 2 },
+    });
+    const task = { id: "click-button/7", family: "click-button", seed: 7, prompt: "" };
+    const kept = await recorded.reset(task); // the 1st, kept
+    const skipped = await recorded.reset(task); // the 2nd, not
+    const observation = kept.messages[0]!.content;
+    const label = /labelled "(\w+)"/.exec(observation)![1]!;
+    await kept.step("click [99]", info);
+    const last = await kept.step(`Found it.\nclick ${JSON.stringify(label)}`, info);
+    expect(last).toMatchObject({ done: true, reward: 1 });
+    await skipped.step(`click ${JSON.stringify(label)}`, info);
+    await Promise.all([kept.close(), skipped.close()]);
+    await recorded.close();
+
+    const run = openRun(runDir);
+    const episodes = run.episodes();
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({
+      task: "click-button",
+      seed: 7,
+      status: "success",
+      reward: 1,
+      steps: 2,
+    });
+    const { records: steps } = run.episodeSteps(episodes[0]!.id);
+    expect(steps.map((s) => s.modelOutput)).toEqual([
+      "click [99]",
+      `Found it.\nclick ${JSON.stringify(label)}`,
+    ]);
+    expect(steps[0]!.observation).toBe(observation);
+    expect(steps[1]!.observation).toContain("Last: click [99] failed: there is no element [99]");
+    expect(steps[1]!.action).toEqual({ verb: "click", target: label });
+    expect(steps[0]!.error).toMatch(/no element \[99\]/);
+    expect(steps[1]!.reward).toBe(1);
+    for (const s of steps)
+      expect(fs.statSync(run.episodeFile(episodes[0]!.id, s.screenshot!)!).size).toBeGreaterThan(1000);
+    fs.rmSync(runDir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ActionError } from "../src/computer.js";
-import { formatCommand, GrammarError, parseCommand, resolveCommand } from "../src/grammar.js";
+import { formatCommand, GrammarError, namedCommand, parseCommand, resolveCommand } from "../src/grammar.js";
 import type { Snapshot } from "../src/snapshot.js";
 
 const snapshot: Snapshot = {
@@ -77,8 +77,53 @@ describe("the action grammar", () => {
       "wait 200",
       'done "7"',
       "hover [9]",
+      'click "Sign in"',
+      'type "Email" "a@b.c"',
+      'drag "Leek" "Vegetables"',
+      'drag "Box" by (5, 0)',
+      'select "Country" "France"',
+      'scroll "Terms of service" down',
     ];
     for (const line of lines) expect(formatCommand(parseCommand(line))).toBe(line);
+  });
+
+  it("names an element by its name as well as by its index", () => {
+    expect(parseCommand('click "Sign in"')).toEqual({ verb: "click", target: "Sign in" });
+    expect(parseCommand('type "Name" "Ada"')).toEqual({ verb: "type", target: "Name", text: "Ada" });
+    expect(parseCommand('type "Ada"')).toEqual({ verb: "type", text: "Ada" });
+    expect(parseCommand('drag "Leek" onto [5]')).toEqual({ verb: "drag", target: "Leek", to: 5 });
+    expect(parseCommand('select "Size" "XL"')).toEqual({ verb: "select", target: "Size", option: "XL" });
+    expect(parseCommand('scroll "Panel" up 40')).toEqual({
+      verb: "scroll",
+      direction: "up",
+      target: "Panel",
+      pixels: 40,
+    });
+    // the same element, named either way (case and spacing aside)
+    const byIndex = resolveCommand({ verb: "click", target: 2 }, snapshot);
+    expect(resolveCommand(parseCommand('click "Go"'), snapshot)).toEqual(byIndex);
+    expect(resolveCommand(parseCommand('click " go "'), snapshot)).toEqual(byIndex);
+    expect(() => resolveCommand(parseCommand('click "Stop"'), snapshot)).toThrow(
+      /no element is named "Stop"/,
+    );
+    const twice: Snapshot = {
+      ...snapshot,
+      elements: [...snapshot.elements, { ...snapshot.elements[1]!, index: 4, role: "link" }],
+    };
+    expect(() => resolveCommand(parseCommand('click "Go"'), twice)).toThrow(
+      /2 elements are named "Go": \[2\] button, \[4\] link; use the index/,
+    );
+    // demonstrations name what is unique and keep the index of what is not
+    expect(namedCommand({ verb: "type", target: 1, text: "x" }, snapshot)).toEqual({
+      verb: "type",
+      target: "Name",
+      text: "x",
+    });
+    expect(namedCommand({ verb: "drag", target: 1, to: 2 }, twice)).toEqual({
+      verb: "drag",
+      target: "Name",
+      to: 2,
+    });
   });
 
   it("says what is wrong with a reply that holds no action", () => {

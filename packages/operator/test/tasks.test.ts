@@ -4,7 +4,7 @@ import type { Browser } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
 import { type Demonstration, demonstrations } from "../src/demos.js";
-import { type Command, formatCommand } from "../src/grammar.js";
+import { type Command, elementOf, formatCommand } from "../src/grammar.js";
 import { renderObservation } from "../src/observation.js";
 import { markedScreenshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
@@ -31,7 +31,7 @@ function wrong(cmd: Command, s: Snapshot): Command {
   const other = (not: number) => s.elements.find((e) => e.index !== not && e.position === "visible");
   switch (cmd.verb) {
     case "click": {
-      const e = other(cmd.target);
+      const e = other(elementOf(s, cmd.target).index);
       return e ? { verb: "click", target: e.index } : { verb: "key", keys: ["CTRL", "Q"] };
     }
     case "type":

@@ -106,6 +106,8 @@ export const RlStageConfig = z
         name: z.string().min(1),
         families: z.array(z.string().min(1)).min(1),
         maxTurns: z.number().int().min(1).max(32).optional(),
+        /** Keep every n-th episode in the run's episodes/ for replay (0: none); 32 is about one a step. */
+        recordEvery: z.number().int().min(0).default(32),
       })
       .optional(),
     data: z
@@ -198,10 +200,18 @@ async function openEnvironment(
   rewards: readonly WeightedReward[],
   seed: number,
   saved: Record<string, unknown>,
+  runDir: string,
 ): Promise<Environment> {
   if (!stage.environment) return stageEnvironment(stage, rewards, seed, saved);
-  const { name, families, maxTurns } = stage.environment;
-  return environmentFactory(name)({ families, seed, saved, ...(maxTurns ? { maxTurns } : {}) });
+  const { name, families, maxTurns, recordEvery } = stage.environment;
+  return environmentFactory(name)({
+    families,
+    seed,
+    saved,
+    runDir,
+    recordEvery,
+    ...(maxTurns ? { maxTurns } : {}),
+  });
 }
 
 /** A rollout's replies, with what the environment said between them, as one text for the logs. */
@@ -278,7 +288,7 @@ export async function trainRl(
   const { tf } = backend;
   const { log } = hooks;
   const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
-  const env = hooks.environment ?? (await openEnvironment(stage, rewards, state.seed, state.extra));
+  const env = hooks.environment ?? (await openEnvironment(stage, rewards, state.seed, state.extra, run.dir));
   const reference = stage.klCoef > 0 ? cloneModel(model) : null;
   // held-out accuracy is math's (greedy answers); other environments are measured by eval suites
   const evalProblems = stage.data

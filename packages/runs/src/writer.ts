@@ -92,6 +92,73 @@ export interface RunWriter {
   close(): void;
 }
 
+export type EpisodeMeta = Parameters<RunWriter["episode"]>[0];
+
+/**
+ * Starts an episode folder in a run directory: episode.json, then one steps.jsonl line (and its
+ * screenshot) per step. An episode is a folder of its own, so a process other than the run's
+ * writer (an RL environment, a worker) can add one; RunWriter.episode also logs its end.
+ */
+export function openEpisode(
+  runDir: string,
+  meta: EpisodeMeta,
+  {
+    clock = Date.now,
+    durable = false,
+    onStep,
+    onEnd,
+  }: {
+    clock?: () => number;
+    durable?: boolean;
+    onStep?: (t: number) => void;
+    onEnd?: (episode: EpisodeInfo) => void;
+  } = {},
+): EpisodeWriter {
+  const episodeId =
+    meta.id ?? `${String(clock())}-${meta.task.replace(/[^A-Za-z0-9_-]+/g, "-")}`.slice(0, 120);
+  const episodeDir = runPaths(runDir).episode(episodeId);
+  fs.mkdirSync(episodeDir, { recursive: true });
+  let episode = parseRecord(
+    EpisodeInfo,
+    { schema: SCHEMA_VERSION, ...meta, id: episodeId, started: clock(), status: "running", steps: 0 },
+    `episode ${episodeId}`,
+  );
+  const saveEpisode = () =>
+    writeFileAtomic(path.join(episodeDir, EPISODE_INFO), `${JSON.stringify(episode, null, 2)}\n`);
+  saveEpisode();
+  const steps = openAppender(path.join(episodeDir, EPISODE_STEPS), { durable });
+  return {
+    id: episodeId,
+    dir: episodeDir,
+    step(input, screenshot) {
+      const index = episode.steps;
+      const shot = screenshot ? `${String(index).padStart(5, "0")}.png` : undefined;
+      const record = parseRecord(
+        EpisodeStepRecord,
+        { t: clock(), ...input, index, screenshot: shot },
+        `episode ${episodeId} step ${index}`,
+      );
+      if (screenshot && shot) fs.writeFileSync(path.join(episodeDir, shot), screenshot);
+      steps.append(record);
+      episode = { ...episode, steps: index + 1 };
+      saveEpisode();
+      onStep?.(record.t);
+      return record;
+    },
+    end(status, reward) {
+      episode = parseRecord(
+        EpisodeInfo,
+        { ...episode, status, reward, ended: clock() },
+        `episode ${episodeId}`,
+      );
+      saveEpisode();
+      steps.close();
+      onEnd?.(episode);
+      return episode;
+    },
+  };
+}
+
 export function createRun(options: CreateRunOptions): RunWriter {
   const clock = options.clock ?? Date.now;
   const id = options.id ?? newRunId(options.name, new Date(clock()));
@@ -244,51 +311,15 @@ function runWriter(
       return final;
     },
     episode(meta) {
-      const episodeId =
-        meta.id ?? `${String(clock())}-${meta.task.replace(/[^A-Za-z0-9_-]+/g, "-")}`.slice(0, 120);
-      const episodeDir = paths.episode(episodeId);
-      fs.mkdirSync(episodeDir, { recursive: true });
-      let episode = parseRecord(
-        EpisodeInfo,
-        { schema: SCHEMA_VERSION, ...meta, id: episodeId, started: clock(), status: "running", steps: 0 },
-        `episode ${episodeId}`,
-      );
-      const saveEpisode = () =>
-        writeFileAtomic(path.join(episodeDir, EPISODE_INFO), `${JSON.stringify(episode, null, 2)}\n`);
-      saveEpisode();
-      const steps = openAppender(path.join(episodeDir, EPISODE_STEPS), { durable: options.durable });
-      return {
-        id: episodeId,
-        dir: episodeDir,
-        step(input, screenshot) {
-          const index = episode.steps;
-          const shot = screenshot ? `${String(index).padStart(5, "0")}.png` : undefined;
-          const record = parseRecord(
-            EpisodeStepRecord,
-            { t: clock(), ...input, index, screenshot: shot },
-            `episode ${episodeId} step ${index}`,
-          );
-          if (screenshot && shot) fs.writeFileSync(path.join(episodeDir, shot), screenshot);
-          steps.append(record);
-          episode = { ...episode, steps: index + 1 };
-          saveEpisode();
-          heartbeat(record.t);
-          return record;
-        },
-        end(status, reward) {
-          episode = parseRecord(
-            EpisodeInfo,
-            { ...episode, status, reward, ended: clock() },
-            `episode ${episodeId}`,
-          );
-          saveEpisode();
-          steps.close();
-          event("episode", `episode ${episodeId} ended: ${status}`, {
-            data: { episode: episodeId, reward: reward ?? null },
-          });
-          return episode;
-        },
-      };
+      return openEpisode(dir, meta, {
+        clock,
+        durable: options.durable,
+        onStep: heartbeat,
+        onEnd: (episode) =>
+          event("episode", `episode ${episode.id} ended: ${episode.status}`, {
+            data: { episode: episode.id, reward: episode.reward ?? null },
+          }),
+      });
     },
     finish() {
       if (closed) return;

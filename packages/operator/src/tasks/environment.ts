@@ -4,8 +4,10 @@
 // after it restarts the conversation (it says everything the next step needs, in a few hundred
 // characters); the reward is the task's score when the episode ends, partial credit included.
 import { createRng, type EnvEpisode, type Environment, type EnvTask } from "@reasonlab/env-math";
+import { type EpisodeWriter, openEpisode } from "@reasonlab/runs";
 import type { Browser } from "playwright";
 import { launchChromium } from "../browser.js";
+import { parseCommand } from "../grammar.js";
 import { renderObservation } from "../observation.js";
 import { createTaskEnv, type TaskEnv } from "./env.js";
 import { getTaskFamily, taskInstance } from "./families.js";
@@ -23,6 +25,11 @@ export interface BrowserEnvironmentOptions {
   maxTurns?: number;
   browser?: Browser;
   server?: TaskServer;
+  /**
+   * Keeps every `every`-th episode in the run directory's episodes/ (observation, reply, action,
+   * screenshot each step), so the dashboard's replay shows what the policy did while it trained.
+   */
+  record?: { runDir: string; every: number };
 }
 
 export interface BrowserEnvironment extends Environment {
@@ -42,6 +49,7 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
   const idle: TaskEnv[] = [];
   const all: TaskEnv[] = [];
   let drawn = typeof options.saved?.drawn === "number" ? options.saved.drawn : 0;
+  let resets = 0;
   const maxTurns = options.maxTurns ?? 8;
 
   const acquire = async () => {
@@ -66,17 +74,35 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
       const instance = env.task();
       const budget = Math.min(maxTurns, instance.maxSteps);
       let turn = 0;
+      const every = options.record?.every ?? 0;
+      const episode: EpisodeWriter | null =
+        options.record && every > 0 && resets++ % every === 0
+          ? openEpisode(options.record.runDir, {
+              id: `rl-${String(Date.now())}-${task.family}-${task.seed}`,
+              task: task.family,
+              seed: task.seed,
+              goal: instance.instruction,
+              model: "policy (RL rollout)",
+              viewport: env.session.page.viewportSize() ?? { width: 1024, height: 720 },
+            })
+          : null;
+      const shot = async () =>
+        episode ? await env.session.page.screenshot().catch(() => undefined) : undefined;
+      let seen = renderObservation(obs.snapshot, instance.instruction);
+      let screenshot = await shot();
+      let ended = false;
       let released = false;
       const release = () => {
         if (!released) idle.push(env);
         released = true;
       };
       return {
-        messages: [observationMessage(renderObservation(obs.snapshot, instance.instruction))],
+        messages: [observationMessage(seen)],
         async step(reply) {
           turn++;
           // the action is the reply's last grammar line; a reply without one is a failed step
           const line = reply.trim().split("\n").at(-1) ?? "";
+          const url = obs.url;
           const result = await env.step(line);
           obs = result.observation;
           const done = result.done || turn >= budget;
@@ -84,6 +110,28 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
             last: line,
             ...(result.error ? { error: result.error } : {}),
           });
+          if (episode) {
+            let action: Record<string, unknown> | null = null;
+            try {
+              action = { ...parseCommand(line) };
+            } catch {}
+            episode.step(
+              {
+                url,
+                observation: seen,
+                modelOutput: reply,
+                action,
+                ...(result.error ? { error: result.error } : {}),
+                reward: done ? result.reward : null,
+              },
+              screenshot,
+            );
+            if (done) {
+              episode.end(result.reward >= 1 ? "success" : "failure", result.reward);
+              ended = true;
+            } else screenshot = await shot();
+          }
+          seen = text;
           return {
             messages: done ? [] : [observationMessage(text)],
             reward: done ? result.reward : 0,
@@ -93,6 +141,8 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
           };
         },
         async close() {
+          // cut short (the conversation filled the context) before the task said done
+          if (episode && !ended) episode.end("aborted", null);
           release();
         },
       };
