@@ -26,7 +26,13 @@ describe("training the operator", () => {
       demos,
     ]);
     expect(made.code, made.stderr).toBe(0);
-    expect(fs.readFileSync(demos, "utf8").trim().split("\n")).toHaveLength(6);
+    const lines = fs.readFileSync(demos, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(6);
+    // demonstrations name the button by its label, which the goal quotes
+    for (const line of lines) {
+      const { goal, action } = JSON.parse(line);
+      expect(action).toBe(`click "${/labelled "(\w+)"/.exec(goal)![1]}"`);
+    }
 
     const config = path.join(root, "operator.json");
     fs.writeFileSync(
@@ -49,7 +55,12 @@ describe("training the operator", () => {
           {
             stage: "rl",
             steps: 2,
-            environment: { name: "browser", families: ["click-button"], maxTurns: 2 },
+            environment: {
+              name: "browser",
+              families: ["click-button", "click-link"],
+              maxTurns: 2,
+              recordEvery: 2,
+            },
             promptsPerStep: 2,
             groupSize: 2,
             maxTokens: 6,
@@ -70,8 +81,22 @@ describe("training the operator", () => {
       2,
     );
     const sample = rl.read("samples").records[0]!;
-    expect(sample.prompt).toMatch(/^Click the button labelled/);
-    expect(sample.meta).toMatchObject({ family: "click-button" });
+    expect(sample.prompt).toMatch(/^Click the (button labelled|link)/);
+    expect(["click-button", "click-link"]).toContain(sample.meta?.family);
+    // a success curve per family, and every other rollout episode kept for replay
+    const families = new Set(
+      rl
+        .read("metrics")
+        .records.flatMap((r) => Object.keys(r.values).filter((k) => k.startsWith("rl/success/"))),
+    );
+    expect([...families].sort()).toEqual(["rl/success/click-button", "rl/success/click-link"]);
+    const episodes = rl.episodes();
+    expect(episodes.length).toBeGreaterThanOrEqual(4);
+    for (const e of episodes) {
+      expect(e.model).toBe("policy (RL rollout)");
+      expect(["success", "failure", "aborted"]).toContain(e.status);
+      expect(rl.episodeSteps(e.id).records.length).toBe(e.steps);
+    }
 
     const suite = path.join(root, "suite.json");
     fs.writeFileSync(

@@ -164,7 +164,7 @@ export function namedCommand(cmd: Command, snapshot: Snapshot): Command {
   const name = (t: Target): Target => {
     if (typeof t === "string") return t;
     const el = snapshot.elements.find((e) => e.index === t);
-    if (!el || !el.name.trim() || el.name.length > 60) return t;
+    if (!el?.name.trim() || el.name.length > 60) return t;
     return snapshot.elements.filter((e) => sameName(e.name, el.name)).length === 1 ? el.name : t;
   };
   const out = { ...cmd } as Command & { target?: Target; to?: Target };

@@ -195,6 +195,9 @@ function mathData(stage: RlStageConfig): MathData {
 }
 
 /** The environment of a stage: its math problems, or the registered environment it names. */
+/** Episodes per family that its rollout success curve averages over. */
+const FAMILY_WINDOW = 32;
+
 async function openEnvironment(
   stage: RlStageConfig,
   rewards: readonly WeightedReward[],
@@ -360,6 +363,8 @@ export async function trainRl(
   };
   type Collected = Awaited<ReturnType<typeof collect>>;
 
+  /** Each family's latest rollout outcomes (1 correct, 0 not), FAMILY_WINDOW at most. */
+  const recent = new Map<string, number[]>();
   const overlap = usesWorker(stage.rollouts, backend.name);
   const sampler = overlap ? workerSampler(backend, model, tok) : inlineSampler(model, tok);
   /** The next step's rollouts, being sampled in the worker while this step updates. */
@@ -528,6 +533,11 @@ export async function trainRl(
       state.extra = { ...state.extra, ...sourceState };
       const rewardsAll = sampled.map((r) => r.reward);
       lastReward = mean(rewardsAll);
+      for (const r of sampled) {
+        const window = recent.get(r.task.family) ?? [];
+        window.push(r.correct ? 1 : 0);
+        recent.set(r.task.family, window.slice(-FAMILY_WINDOW));
+      }
       const last = state.step === state.totalSteps;
       if (state.step % stage.evalEvery === 0 || last) accuracy = await evaluate();
       const values: Record<string, number | null> = {
@@ -552,6 +562,10 @@ export async function trainRl(
         "rl/rollout_wait_seconds": rolloutWait,
         "rl/update_seconds": updateSeconds,
         "system/tensors": tf.memory().numTensors,
+        // rollout success by family over its last episodes: a curve per family in the run's charts
+        ...(recent.size > 1
+          ? Object.fromEntries([...recent].map(([f, w]) => [`rl/success/${f}`, mean(w)]))
+          : {}),
         ...(state.step % stage.evalEvery === 0 || last ? { [METRIC.evalAccuracy]: accuracy } : {}),
       };
       if (state.step % stage.logEvery === 0 || last || state.step === 1) {
