@@ -47,13 +47,22 @@ export function pretrainRows(tok: Tokenizer, documents: Iterable<string>, T: num
   );
 }
 
-/** Whole conversations packed greedily into rows of T + 1 tokens, padded; loss on assistant tokens. */
-export function sftRows(tok: Tokenizer, conversations: Iterable<readonly ChatMessage[]>, T: number): Rows {
+/**
+ * Whole conversations packed greedily into rows of T + 1 tokens, padded; loss on assistant tokens,
+ * or on every token after <|bos|> with `everyToken` (pretraining on conversations: the pages an
+ * operator reads teach it their text, and copying, twenty times as many targets as its replies).
+ */
+export function sftRows(
+  tok: Tokenizer,
+  conversations: Iterable<readonly ChatMessage[]>,
+  T: number,
+  { everyToken = false } = {},
+): Rows {
   return packRows(
     tok,
     Array.from(conversations, (messages) => {
       const { ids, trainable } = renderChat(tok, messages);
-      return { ids, train: trainable };
+      return { ids, train: everyToken ? ids.map((_, i) => (i === 0 ? 0 : 1)) : trainable };
     }),
     T,
   );

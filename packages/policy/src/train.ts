@@ -109,7 +109,7 @@ export const SupervisedStageConfig = z
     batchSize: z.number().int().min(1).default(32),
     accumulate: z.number().int().min(1).default(1),
     optimizer: OptimizerConfig.default(OptimizerConfig.parse({})),
-    /** Math problems from env-math's families (pretraining documents or SFT chats); or `chats`. */
+    /** Math problems from env-math's families (pretraining documents or SFT chats); or `chats`, whose replies SFT learns and whose every token pretraining learns. */
     data: DataConfig.optional(),
     chats: ChatsConfig.optional(),
     logEvery: z.number().int().min(1).default(10),
@@ -134,8 +134,6 @@ export const SupervisedStageConfig = z
         path: ["data"],
         message: "give either data (math problems) or chats (a JSONL file), not both",
       });
-    if (s.chats && s.stage !== "sft")
-      ctx.addIssue({ code: "custom", path: ["chats"], message: "chats are for SFT stages" });
   });
 export type SupervisedStageConfig = z.infer<typeof SupervisedStageConfig>;
 
@@ -239,16 +237,20 @@ function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number,
   if (stage.chats) {
     const { path: file, heldOutEvery } = stage.chats;
     const chats = readChats(file);
+    // SFT learns the replies; pretraining learns every token of the conversations
+    const everyToken = stage.stage === "pretrain";
     return {
       train: sftRows(
         tok,
         chats.filter((_, i) => i % heldOutEvery !== 0),
         T,
+        { everyToken },
       ),
       heldOut: sftRows(
         tok,
         chats.filter((_, i) => i % heldOutEvery === 0),
         T,
+        { everyToken },
       ),
       accuracyProblems: [],
     };

@@ -67,6 +67,18 @@ describe("training rows", () => {
     expect(tok.decode(targets.filter((t) => t < 256))).toBe("4");
   });
 
+  it("pretraining on conversations puts the loss on every token after <|bos|>", () => {
+    const chat = [
+      { role: "user" as const, content: "What is 2 + 2?" },
+      { role: "assistant" as const, content: "4" },
+    ];
+    const r = sftRows(tok, [chat], 64, { everyToken: true });
+    const n = 1 + 1 + "What is 2 + 2?".length + 1 + 1 + 1 + 1; // bos, role, text, end, role, "4", end
+    expect(Array.from(r.weights).filter((w) => w === 1)).toHaveLength(n - 1);
+    const targets = Array.from(r.targets).filter((_, i) => r.weights[i] === 1);
+    expect(tok.decode(targets.filter((t) => t < 256))).toBe("What is 2 + 2?4");
+  });
+
   it("draws the same batch for the same (seed, step)", () => {
     const r = pretrainRows(tok, docs, 48);
     expect(batchAt(r, 3, 4, 7).inputs).toEqual(batchAt(r, 3, 4, 7).inputs);
