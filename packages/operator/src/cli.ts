@@ -259,6 +259,51 @@ const serve = defineCommand({
   },
 });
 
+const relabel = defineCommand({
+  name: "web-tasks relabel",
+  summary:
+    "add copies of demonstrations with made-up labels, so a policy learns to copy rather than remember",
+  description: [
+    "Writes each episode of a demonstrations file, then N copies of it in which every element",
+    "name and quoted goal string is consistently replaced by a made-up word of the same shape.",
+    "Families whose labels mean something (date-picker, arithmetic, slider) are not copied.",
+  ].join("\n"),
+  options: {
+    in: { type: "string", value: "FILE", description: "demonstrations (from `web-tasks demos`)" },
+    out: { type: "string", value: "FILE", description: "output file" },
+    copies: { type: "string", value: "N", description: "relabelled copies of each episode", default: "3" },
+    seed: { type: "string", value: "N", description: "seed of the made-up labels", default: "1" },
+  },
+  schema: z.object({
+    in: z.string().min(1),
+    out: z.string().min(1),
+    copies: int(1, 100),
+    seed: int(0, 2 ** 31 - 1),
+    args: z.array(z.string()).max(0),
+  }),
+  examples: [
+    "reasonlab web-tasks relabel --in runs/operator-demos.jsonl --out runs/operator-demos-relabelled.jsonl",
+  ],
+  async run({ in: input, out, copies, seed }) {
+    const { readDemonstrations, relabelled } = await import("./demos.js");
+    if (!fs.existsSync(input)) throw new UsageError(`${input} does not exist`);
+    if (fs.existsSync(out)) throw new UsageError(`${out} exists; choose another --out`);
+    const episodes = readDemonstrations(fs.readFileSync(input, "utf8"), input);
+    const lines: string[] = [];
+    let added = 0;
+    for (const episode of episodes) {
+      for (const d of episode) lines.push(JSON.stringify(d));
+      for (let c = 1; c <= copies; c++)
+        for (const d of relabelled(episode, c, seed)) {
+          lines.push(JSON.stringify(d));
+          added++;
+        }
+    }
+    fs.writeFileSync(out, `${lines.join("\n")}\n`);
+    process.stderr.write(`wrote ${lines.length} steps (${added} relabelled) to ${out}\n`);
+  },
+});
+
 const demos = defineCommand({
   name: "web-tasks demos",
   summary: "export expert demonstrations (observation -> action chats) as JSONL for SFT",
@@ -342,9 +387,10 @@ const demos = defineCommand({
 
 export const commands = [
   operate,
-  commandGroup("web-tasks", "the browser task suite: list, serve, export demonstrations", [
+  commandGroup("web-tasks", "the browser task suite: list, serve, export and relabel demonstrations", [
     list,
     serve,
     demos,
+    relabel,
   ]),
 ];

@@ -4,6 +4,8 @@
 // the name is unique (a small policy copies a name from the goal far sooner than it learns to look
 // an index up; measured in the policy README). An expert that fails to reach
 // full reward is a bug in its task: it throws.
+import { createRng } from "@reasonlab/env-math";
+import { z } from "zod";
 import { formatCommand, namedCommand } from "./grammar.js";
 import { renderObservation } from "./observation.js";
 import type { TaskEnv } from "./tasks/env.js";
@@ -16,6 +18,8 @@ export interface Demonstration {
   observation: string;
   action: string;
   reward: number;
+  /** Set on a relabelled copy (its number): the same episode with made-up labels. */
+  relabelled?: number;
   messages: { role: "user" | "assistant"; content: string }[];
 }
 
@@ -61,4 +65,120 @@ export async function* demonstrations(
       yield steps;
     }
   }
+}
+
+/** Words of the observation format and the grammar, never relabelled. */
+const KEEP = new Set(
+  "Goal Page Text Last failed checked unchecked focused disabled occluded scrolled more below above at elements options none interactive click double_click hover type key select scroll drag to by goto back wait done up down".split(
+    " ",
+  ),
+);
+/** Families whose labels mean something beyond themselves (month names, sums): not relabelled. */
+const LITERAL = new Set(["date-picker", "arithmetic", "slider"]);
+
+const CONSONANTS = "bdfgklmnprstvz";
+const VOWELS = "aeiou";
+
+/**
+ * Copies of each episode with its labels consistently replaced by made-up ones: every element
+ * name and every quoted goal string, wherever it appears (goal, page text, element lines, the
+ * action), each letter run by a pseudo-word of the same length and case, each digit run by other
+ * digits. The page is the same page with other words on it, so the action is still right; what a
+ * policy can no longer do is remember which labels go with which answers, and it learns to copy
+ * the one the goal names instead (domain randomisation, for text). Families whose labels carry
+ * meaning (month names, sums, slider values) are copied unchanged.
+ */
+export function relabelled(episode: readonly Demonstration[], copy: number, seed: number): Demonstration[] {
+  const first = episode[0];
+  if (!first || LITERAL.has(first.family)) return [];
+  const rng = createRng("relabel", seed, first.family, first.seed, copy);
+  const names = new Set<string>();
+  for (const m of first.goal.matchAll(/"([^"\\]+)"/g)) names.add(m[1]!);
+  for (const d of episode)
+    for (const m of d.observation.matchAll(/^\[\d+\] \S+ "((?:[^"\\]|\\.)+)"/gm)) names.add(m[1]!);
+  const words = new Map<string, string>();
+  const seen = new Set(episode.flatMap((d) => d.observation.match(/\p{L}+/gu) ?? []));
+  const pseudo = (word: string) => {
+    for (;;) {
+      let out = "";
+      for (let i = 0; i < word.length; i++)
+        out += i % 2 === 0 ? rng.pick([...CONSONANTS]) : rng.pick([...VOWELS]);
+      if (word[0] !== word[0]!.toLowerCase()) out = out[0]!.toUpperCase() + out.slice(1);
+      if (word === word.toUpperCase() && word.length > 1) out = out.toUpperCase();
+      if (!seen.has(out)) {
+        seen.add(out);
+        return out;
+      }
+    }
+  };
+  const map = new Map<string, string>();
+  for (const name of names) {
+    if (KEEP.has(name) || !/\p{L}/u.test(name)) continue;
+    map.set(
+      name,
+      name
+        .replace(/\p{L}+/gu, (w) => (KEEP.has(w) ? w : (words.get(w) ?? words.set(w, pseudo(w)).get(w)!)))
+        .replace(/\d+/g, (n) => Array.from(n, () => String(rng.int(0, 9))).join("")),
+    );
+  }
+  if (map.size === 0) return [];
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(
+    `(?<![\\p{L}\\p{N}])(?:${[...map.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join("|")})(?![\\p{L}\\p{N}])`,
+    "gu",
+  );
+  const swap = (s: string) => s.replace(pattern, (m) => map.get(m) ?? m);
+  return episode.map((d) => {
+    const observation = swap(d.observation);
+    const action = swap(d.action);
+    return {
+      ...d,
+      goal: swap(d.goal),
+      observation,
+      action,
+      relabelled: copy,
+      messages: [
+        { role: "user" as const, content: observation },
+        { role: "assistant" as const, content: action },
+      ],
+    };
+  });
+}
+
+const DemoLine = z.object({
+  family: z.string().min(1),
+  seed: z.number().int(),
+  step: z.number().int(),
+  goal: z.string(),
+  observation: z.string(),
+  action: z.string(),
+  reward: z.number(),
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })),
+});
+
+/** The episodes of a demonstrations file (consecutive steps of one family and seed), or an error naming the line. */
+export function readDemonstrations(text: string, file = "demonstrations"): Demonstration[][] {
+  const episodes: Demonstration[][] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}:${i + 1}: not JSON`);
+    }
+    const parsed = DemoLine.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`${file}:${i + 1}: ${issue.path.join(".") || "(line)"}: ${issue.message}`);
+    }
+    const d = parsed.data;
+    const last = episodes.at(-1);
+    if (last && last[0]!.family === d.family && last[0]!.seed === d.seed) last.push(d);
+    else episodes.push([d]);
+  }
+  return episodes;
 }
