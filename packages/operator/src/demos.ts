@@ -5,6 +5,7 @@
 // an index up; measured in the policy README). An expert that fails to reach
 // full reward is a bug in its task: it throws.
 import { createRng } from "@reasonlab/env-math";
+import { parseJsonLines } from "@reasonlab/runs";
 import { z } from "zod";
 import { formatCommand, namedCommand } from "./grammar.js";
 import { renderObservation } from "./observation.js";
@@ -162,20 +163,7 @@ const DemoLine = z.object({
 /** The episodes of a demonstrations file (consecutive steps of one family and seed), or an error naming the line. */
 export function readDemonstrations(text: string, file = "demonstrations"): Demonstration[][] {
   const episodes: Demonstration[][] = [];
-  for (const [i, line] of text.split("\n").entries()) {
-    if (!line.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new Error(`${file}:${i + 1}: not JSON`);
-    }
-    const parsed = DemoLine.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new Error(`${file}:${i + 1}: ${issue.path.join(".") || "(line)"}: ${issue.message}`);
-    }
-    const d = parsed.data;
+  for (const d of parseJsonLines(text, DemoLine, file)) {
     const last = episodes.at(-1);
     if (last && last[0]!.family === d.family && last[0]!.seed === d.seed) last.push(d);
     else episodes.push([d]);

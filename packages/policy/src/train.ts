@@ -10,7 +10,7 @@ import {
   pretrainDocument,
   sftConversation,
 } from "@reasonlab/env-math";
-import { createRun, METRIC, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
+import { createRun, METRIC, openRun, parseJsonLines, type RunWriter, resumeRun } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
@@ -82,22 +82,7 @@ export function readChats(file: string): ChatMessage[][] {
   } catch (e) {
     throw new Error(`chats: cannot read ${file}: ${(e as Error).message}`);
   }
-  const out: ChatMessage[][] = [];
-  for (const [i, line] of text.split("\n").entries()) {
-    if (!line.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new Error(`${file}:${i + 1}: not JSON`);
-    }
-    const parsed = ChatLine.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new Error(`${file}:${i + 1}: ${issue.path.join(".") || "(line)"}: ${issue.message}`);
-    }
-    out.push(parsed.data.messages);
-  }
+  const out: ChatMessage[][] = parseJsonLines(text, ChatLine, file).map((l) => l.messages);
   if (out.length === 0) throw new Error(`chats: ${file} holds no chats`);
   return out;
 }

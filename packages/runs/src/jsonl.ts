@@ -160,3 +160,28 @@ export function writeFileAtomic(file: string, data: string | Buffer) {
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, file);
 }
+
+/**
+ * Every record of a JSONL text, each checked against the schema; the first bad line throws an
+ * error naming the file, the line and the field. For inputs a command is given (chats,
+ * demonstrations), where a bad line is a mistake to fix, not a torn write to skip.
+ */
+export function parseJsonLines<S extends z.ZodType>(text: string, schema: S, file: string): z.infer<S>[] {
+  const out: z.infer<S>[] = [];
+  for (const [i, line] of text.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${file}:${i + 1}: not JSON`);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`${file}:${i + 1}: ${issue.path.join(".") || "(line)"}: ${issue.message}`);
+    }
+    out.push(parsed.data);
+  }
+  return out;
+}
