@@ -123,11 +123,11 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
     );
   }
   if (map.size === 0) return [];
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(
     `(?<![\\p{L}\\p{N}])(?:${[...map.keys()]
       .sort((a, b) => b.length - a.length)
-      .map(escape)
+      .map(literal)
       .join("|")})(?![\\p{L}\\p{N}])`,
     "gu",
   );
