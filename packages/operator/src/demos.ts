@@ -11,18 +11,26 @@ import { formatCommand, namedCommand } from "./grammar.js";
 import { renderObservation } from "./observation.js";
 import type { TaskEnv } from "./tasks/env.js";
 
-export interface Demonstration {
-  family: string;
-  seed: number;
-  step: number;
-  goal: string;
-  observation: string;
-  action: string;
-  reward: number;
+/** One line of a demonstrations file: a step of an expert episode, and its chat. */
+export const Demonstration = z.object({
+  family: z.string().min(1),
+  seed: z.number().int(),
+  step: z.number().int(),
+  goal: z.string(),
+  observation: z.string(),
+  action: z.string(),
+  reward: z.number(),
   /** Set on a relabelled copy (its number): the same episode with made-up labels. */
-  relabelled?: number;
-  messages: { role: "user" | "assistant"; content: string }[];
-}
+  relabelled: z.number().int().optional(),
+  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })),
+});
+export type Demonstration = z.infer<typeof Demonstration>;
+
+/** The chat SFT trains on: the observation, then the action. */
+const chatOf = (observation: string, action: string): Demonstration["messages"] => [
+  { role: "user", content: observation },
+  { role: "assistant", content: action },
+];
 
 export async function* demonstrations(
   env: TaskEnv,
@@ -49,10 +57,7 @@ export async function* demonstrations(
           observation,
           action,
           reward: 0,
-          messages: [
-            { role: "user", content: observation },
-            { role: "assistant", content: action },
-          ],
+          messages: chatOf(observation, action),
         });
         const result = await env.step(action);
         obs = result.observation;
@@ -141,29 +146,15 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
       observation,
       action,
       relabelled: copy,
-      messages: [
-        { role: "user" as const, content: observation },
-        { role: "assistant" as const, content: action },
-      ],
+      messages: chatOf(observation, action),
     };
   });
 }
 
-const DemoLine = z.object({
-  family: z.string().min(1),
-  seed: z.number().int(),
-  step: z.number().int(),
-  goal: z.string(),
-  observation: z.string(),
-  action: z.string(),
-  reward: z.number(),
-  messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })),
-});
-
 /** The episodes of a demonstrations file (consecutive steps of one family and seed), or an error naming the line. */
 export function readDemonstrations(text: string, file = "demonstrations"): Demonstration[][] {
   const episodes: Demonstration[][] = [];
-  for (const d of parseJsonLines(text, DemoLine, file)) {
+  for (const d of parseJsonLines(text, Demonstration, file)) {
     const last = episodes.at(-1);
     if (last && last[0]!.family === d.family && last[0]!.seed === d.seed) last.push(d);
     else episodes.push([d]);

@@ -51,7 +51,7 @@ export class GrammarError extends Error {
 
 const quoted = String.raw`"((?:[^"\\]|\\.)*)"`;
 // an element: [N] (group 1) or "name" (group 2); `target` reads the two groups back
-const idx = String.raw`(?:\[(\d+)\]|"((?:[^"\\]|\\.)*)")`;
+const idx = String.raw`(?:\[(\d+)\]|${quoted})`;
 const target = (m: RegExpMatchArray, at: number): Target =>
   m[at] !== undefined ? Number(m[at]) : unquote(m[at + 1]!);
 const point = String.raw`\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)`;

@@ -9,6 +9,7 @@ import type { Browser } from "playwright";
 import { launchChromium } from "../browser.js";
 import { parseCommand } from "../grammar.js";
 import { renderObservation } from "../observation.js";
+import { DEFAULT_VIEWPORT } from "../session.js";
 import { createTaskEnv, type TaskEnv } from "./env.js";
 import { getTaskFamily, taskInstance } from "./families.js";
 import { startTaskServer, type TaskServer } from "./server.js";
@@ -83,7 +84,7 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
               seed: task.seed,
               goal: instance.instruction,
               model: "policy (RL rollout)",
-              viewport: env.session.page.viewportSize() ?? { width: 1024, height: 720 },
+              viewport: env.session.page.viewportSize() ?? DEFAULT_VIEWPORT,
             })
           : null;
       const shot = async () =>
