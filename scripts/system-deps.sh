@@ -2,7 +2,9 @@
 # Installs what npm cannot: Debian's Chromium (operator, browser tests) and Mesa's Vulkan
 # drivers >= 25 from bookworm-backports (lavapipe: the WebGPU backend on a machine without a GPU;
 # bookworm's own Mesa 22 is too old for Dawn), and a C++ toolchain for better-sqlite3's native
-# build (its prebuilt binaries would come from GitHub). Idempotent: installs only what is missing.
+# build (its prebuilt binaries would come from GitHub), and Redis for the distributed mode and its
+# tests (`reasonlab worker`; tests start their own redis-server, no system service is needed).
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 MIN_MESA=25
@@ -19,10 +21,11 @@ mesa_major() {
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ "$(mesa_major)" -ge "$MIN_MESA" ] || missing+=(mesa-vulkan-drivers)
 { command -v g++ && command -v make && command -v python3; } >/dev/null 2>&1 || missing+=(build-essential python3)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system-deps: chromium, mesa-vulkan-drivers >= $MIN_MESA and a C++ toolchain already installed"
+  echo "system-deps: chromium, mesa-vulkan-drivers >= $MIN_MESA, redis-server and a C++ toolchain already installed"
   exit 0
 fi
 
@@ -47,5 +50,6 @@ fi
 echo "system-deps: installing ${missing[*]}"
 for c in "${commands[@]}"; do echo "+ $c"; sh -c "$c"; done
 [ -x /usr/bin/chromium ] || { echo "system-deps: chromium did not install" >&2; exit 1; }
+command -v redis-server >/dev/null 2>&1 || { echo "system-deps: redis-server did not install" >&2; exit 1; }
 [ "$(mesa_major)" -ge "$MIN_MESA" ] || { echo "system-deps: mesa-vulkan-drivers is older than $MIN_MESA" >&2; exit 1; }
 echo "system-deps: done"
