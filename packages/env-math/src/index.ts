@@ -16,4 +16,5 @@ export * from "./rational.js";
 export * from "./rewards.js";
 export * from "./rng.js";
 export * from "./symbolic.js";
+export * from "./toy.js";
 export * from "./verify.js";

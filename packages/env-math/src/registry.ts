@@ -2,6 +2,7 @@
 // register it where everything is wired together (the reasonlab CLI registers the operator's
 // "browser"), so the trainer needs no dependency on them. Types only besides the map: light to import.
 import type { Environment } from "./environment.js";
+import { digitsEnvironment } from "./toy.js";
 
 /** What an RL stage says of an environment it names; the factory makes one from it. */
 export interface EnvironmentSpec {
@@ -18,7 +19,14 @@ export interface EnvironmentSpec {
 }
 export type EnvironmentFactory = (spec: EnvironmentSpec) => Promise<Environment>;
 
-const factories = new Map<string, EnvironmentFactory>();
+const factories = new Map<string, EnvironmentFactory>([
+  // the toy (toy.ts): RL smoke tests and benchmarks, here and on worker machines
+  [
+    "digits",
+    async ({ maxTurns, saved }) =>
+      digitsEnvironment({ turns: maxTurns ?? 1, drawn: typeof saved.drawn === "number" ? saved.drawn : 0 }),
+  ],
+]);
 
 /** Makes an environment available to RL stages by name. */
 export function registerEnvironment(name: string, factory: EnvironmentFactory): void {

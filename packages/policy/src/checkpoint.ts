@@ -7,7 +7,13 @@ import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { initModel, type Model, ModelConfig } from "./model.js";
 import { type AdamW, createAdamW } from "./optimizer.js";
-import { type NamedArray, readSafetensors, writeSafetensors } from "./safetensors.js";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type NamedArray,
+  readSafetensors,
+  writeSafetensors,
+} from "./safetensors.js";
 import { createTokenizer, type Tokenizer, TokenizerData } from "./tokenizer.js";
 
 export const FILES = {
@@ -119,6 +125,51 @@ function assign(
     v.assign(incoming);
     incoming.dispose();
   }
+}
+
+/**
+ * A policy as one buffer (safetensors, config and tokenizer in its metadata): what a trainer
+ * publishes to rollout workers. Taken synchronously, so it is the weights as they are now,
+ * whatever update the caller runs next.
+ */
+export function policyBytes(model: Model, tokenizer: Tokenizer): Buffer {
+  const tensors = new Map<string, NamedArray>();
+  for (const [name, v] of model.params)
+    tensors.set(name, { data: v.dataSync() as Float32Array, shape: v.shape });
+  return encodeSafetensors(tensors, {
+    format: "reasonlab-gpt-1",
+    model: JSON.stringify(model.config),
+    tokenizer: JSON.stringify(tokenizer.toJSON()),
+  });
+}
+
+/** A checkpoint folder as policyBytes would write it, read from its files (no tensor backend). */
+export function checkpointPolicyBytes(dir: string): Buffer {
+  const { model: config } = readJsonFile(CheckpointConfig, path.join(dir, FILES.config));
+  const tokenizer = readJsonFile(TokenizerData, path.join(dir, FILES.tokenizer));
+  const { tensors } = readSafetensors(path.join(dir, FILES.weights));
+  return encodeSafetensors(tensors, {
+    format: "reasonlab-gpt-1",
+    model: JSON.stringify(config),
+    tokenizer: JSON.stringify(tokenizer),
+  });
+}
+
+/** The model and tokenizer policyBytes wrote; `source` names it in errors. */
+export function policyFromBytes(
+  tf: typeof TF,
+  bytes: Buffer,
+  source: string,
+): { model: Model; tokenizer: Tokenizer } {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const { model: config } = CheckpointConfig.parse({
+    format: metadata.format,
+    model: JSON.parse(metadata.model ?? "null"),
+  });
+  const tokenizer = createTokenizer(TokenizerData.parse(JSON.parse(metadata.tokenizer ?? "null")));
+  const model = initModel(tf, config, 0, { empty: true });
+  assign(tf, model.params, tensors, "", source);
+  return { model, tokenizer };
 }
 
 /** A checkpoint folder as given, or a run directory's newest checkpoint: what every command accepts. */

@@ -61,6 +61,12 @@ const trainCommand = defineCommand({
     },
     backend: { type: "string", value: "NAME", description: "override the config's tensor backend" },
     runs: { type: "string", value: "DIR", description: "override where runs are written" },
+    redis: {
+      type: "string",
+      value: "URL",
+      description:
+        "sample RL rollouts on worker machines (`reasonlab worker --redis URL`), e.g. redis://127.0.0.1:6379",
+    },
   },
   schema: z
     .object({
@@ -68,6 +74,7 @@ const trainCommand = defineCommand({
       resume: z.string().optional(),
       backend: BackendName.optional(),
       runs: z.string().optional(),
+      redis: z.string().optional(),
       args: z.array(z.string()).max(0),
     })
     .refine((o) => (o.config === undefined) !== (o.resume === undefined), {
@@ -77,15 +84,18 @@ const trainCommand = defineCommand({
   examples: [
     "reasonlab train --config configs/addition.json",
     "reasonlab train --resume runs/20261128-101500-000-addition-sft-1a2b",
+    "reasonlab train --config configs/operator.json --redis redis://127.0.0.1:6379",
   ],
-  async run({ config, resume, backend, runs }) {
+  async run({ config, resume, backend, runs, redis }) {
     const { train, resumeTraining, TrainConfig } = await import("./train.js");
+    if (redis) (await import("@reasonlab/queue")).redisOptions(redis); // a bad URL fails now, not at the RL stage
+    const hooks = redis ? { redis } : {};
     let results: Awaited<ReturnType<typeof train>>;
-    if (resume) results = await resumeTraining(resume);
+    if (resume) results = await resumeTraining(resume, hooks);
     else {
       const { readJsonFile } = await import("@reasonlab/runs");
       const parsed = readJsonFile(TrainConfig, config!);
-      results = await train({ ...parsed, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) });
+      results = await train({ ...parsed, ...(backend ? { backend } : {}), ...(runs ? { runs } : {}) }, hooks);
     }
     for (const r of results) {
       const parts = [

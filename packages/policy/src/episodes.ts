@@ -32,6 +32,8 @@ export interface Rollout {
   /** Tokens the policy sampled. */
   length: number;
   advantage: number;
+  /** Where it was sampled, when a worker machine did it (distributed mode): for logs. */
+  source?: { job: string; worker: string; version: number };
 }
 
 export interface CollectOptions {

@@ -84,6 +84,13 @@ export const RlStageConfig = z
      */
     rollouts: WorkerMode,
     /**
+     * With rollouts on worker machines (`--redis`): how many updates old the policy that sampled a
+     * rollout may be when it is applied. 0 waits for each step's rollouts after its update; 1 (the
+     * default) samples the next step's while this one updates, as the clipped ratio to the sampling
+     * policy allows; more keeps more steps in flight.
+     */
+    maxStaleness: z.number().int().min(0).max(8).default(1),
+    /**
      * Where the verifier looks for a rollout's answer. tag: only inside <answer></answer>, for a
      * policy that SFT taught the tag; otherwise a rollout that mentions the right number in its
      * working ("the largest is 8.87") and ends in garbage is paid as correct, and RL learns the
@@ -198,7 +205,7 @@ function mathData(stage: RlStageConfig): MathData {
 /** Episodes per family that its rollout success curve averages over. */
 const FAMILY_WINDOW = 32;
 
-async function openEnvironment(
+export async function openEnvironment(
   stage: RlStageConfig,
   rewards: readonly WeightedReward[],
   seed: number,
@@ -268,6 +275,8 @@ export interface RlHooks {
   rewards?: WeightedReward[];
   /** Replace the configured environment (the operator's browser tasks, a toy in tests). */
   environment?: Environment;
+  /** Sample rollouts on worker machines through this Redis (`reasonlab worker`), not in-process. */
+  redis?: string;
 }
 
 export interface RlResult {
@@ -328,6 +337,7 @@ export async function trainRl(
 
   /** One step's rollouts, grouped by task; the environment's state after drawing them. */
   const collect = async (step: number) => {
+    const version = synced;
     const stepSeed = state.seed * 1_000_003 + step;
     const t0 = performance.now();
     const groups: Rollout[][] = [];
@@ -341,13 +351,16 @@ export async function trainRl(
       round++
     ) {
       const tasks = Array.from({ length: stage.promptsPerStep - groups.length }, () => env.nextTask());
-      const collected = await collectGroups(env, sampler, tok, tasks, {
+      const options = {
         groupSize: stage.groupSize,
         temperature: stage.temperature,
         maxTokens: stage.maxTokens,
         seed: stepSeed * 7 + round,
         contextLength: model.config.contextLength,
-      });
+      };
+      const collected = remote
+        ? (await remote.collect(tasks, options)).groups
+        : await collectGroups(env, sampler, tok, tasks, options);
       for (const [i, group] of collected.entries()) {
         for (const r of group) {
           sampledTokens += r.length;
@@ -359,21 +372,51 @@ export async function trainRl(
       }
     }
     const seconds = (performance.now() - t0) / 1000;
-    return { groups, sampled, dropped, sampledTokens, seconds, sourceState: env.state() };
+    return { groups, sampled, dropped, sampledTokens, seconds, sourceState: env.state(), version };
   };
   type Collected = Awaited<ReturnType<typeof collect>>;
 
   /** Each family's latest rollout outcomes (1 correct, 0 not), FAMILY_WINDOW at most. */
   const recent = new Map<string, number[]>();
-  const overlap = usesWorker(stage.rollouts, backend.name);
+  const remote = hooks.redis
+    ? await (await import("./remote.js")).remoteRollouts({
+        url: hooks.redis,
+        stage,
+        seed: state.seed,
+        runDir: run.dir,
+        model,
+        tok,
+        log,
+      })
+    : null;
+  const overlap = !remote && usesWorker(stage.rollouts, backend.name);
   const sampler = overlap ? workerSampler(backend, model, tok) : inlineSampler(model, tok);
-  /** The next step's rollouts, being sampled in the worker while this step updates. */
-  let ahead: Promise<Collected> | null = null;
+  /** Updates the weights the next collection samples with had seen. */
+  let synced = state.step;
+  const sync = () => {
+    synced = state.step;
+    if (remote) remote.sync(synced);
+    else sampler.sync();
+  };
+  /**
+   * How many steps' rollouts are sampled ahead while this step updates: one in a worker thread,
+   * maxStaleness on worker machines, none inline (on-policy).
+   */
+  const depth = remote ? stage.maxStaleness : overlap ? 1 : 0;
+  /** The next steps' rollouts, being sampled while this step updates, in step order. */
+  const ahead: Promise<Collected>[] = [];
+  if (remote)
+    log(
+      `rl: rollouts on worker machines via ${hooks.redis} (session ${remote.session}, max staleness ${stage.maxStaleness})`,
+    );
   try {
     while (state.step < state.totalSteps) {
       await yieldToEventLoop();
       const tWait = performance.now();
-      if (!ahead) sampler.sync();
+      if (ahead.length === 0) {
+        sync();
+        ahead.push(collect(state.step));
+      }
       const {
         groups,
         sampled,
@@ -381,13 +424,23 @@ export async function trainRl(
         sampledTokens,
         seconds: rolloutSeconds,
         sourceState,
-      } = await (ahead ?? collect(state.step));
+        version,
+      } = await ahead.shift()!;
       const rolloutWait = (performance.now() - tWait) / 1000;
-      ahead = null;
-      if (overlap && state.step + 1 < state.totalSteps) {
-        sampler.sync(); // the weights before this step's update: the next batch is one update stale
-        ahead = collect(state.step + 1);
-        ahead.catch(() => {}); // awaited next step; a failure surfaces there, not as an unhandled rejection
+      const staleness = state.step - version;
+      if (staleness > Math.max(depth, 0))
+        throw new Error(
+          `rl: rollouts of version ${version} reached step ${state.step}, more than ${depth} stale`,
+        );
+      if (depth > 0 && ahead.length < depth && state.step + 1 + ahead.length < state.totalSteps) {
+        // the weights before this step's update: these rollouts arrive up to `depth` updates stale
+        sync();
+        while (ahead.length < depth && state.step + 1 + ahead.length < state.totalSteps) {
+          const next = collect(state.step + 1 + ahead.length);
+          next.catch(() => {}); // awaited at its step; a failure surfaces there, not as an unhandled rejection
+          ahead.push(next);
+        }
+        if (remote) await remote.submitted();
       }
       const all = groups.flat();
       const adv = advantages(
@@ -561,7 +614,11 @@ export async function trainRl(
         /** Time the step waited for its rollouts: all of rolloutSeconds inline, less when overlapped. */
         "rl/rollout_wait_seconds": rolloutWait,
         "rl/update_seconds": updateSeconds,
+        /** Updates between the policy that sampled this step's rollouts and the one they train. */
+        "rl/staleness": staleness,
         "system/tensors": tf.memory().numTensors,
+        // distributed mode: the rollouts queue, charted like any metric
+        ...(remote ? await remote.stats().catch(() => ({})) : {}),
         // rollout success by family over its last episodes: a curve per family in the run's charts
         ...(recent.size > 1
           ? Object.fromEntries([...recent].map(([f, w]) => [`rl/success/${f}`, mean(w)]))
@@ -585,12 +642,13 @@ export async function trainRl(
               ...(r.task.difficulty !== undefined ? { difficulty: r.task.difficulty } : {}),
               truncated: r.truncated,
               ...(r.turns > 1 ? { turns: r.turns } : {}),
+              ...(r.source ? { job: r.source.job, worker: r.source.worker, version: r.source.version } : {}),
             },
           });
         log(
           `rl step ${state.step}/${state.totalSteps}  reward ${lastReward.toFixed(3)}  acc ${((values[METRIC.rlAccuracy] as number) * 100).toFixed(0)}%  len ${(values["rl/response_length"] as number).toFixed(0)}  ` +
             `zero-var ${((values["rl/zero_variance_frac"] as number) * 100).toFixed(0)}%  clip ${(clipFraction * 100).toFixed(1)}%  gnorm ${gradNorm.toFixed(2)}  ` +
-            `rollout ${rolloutSeconds.toFixed(1)}s${overlap ? ` (waited ${rolloutWait.toFixed(1)}s)` : ""} update ${updateSeconds.toFixed(1)}s` +
+            `rollout ${rolloutSeconds.toFixed(1)}s${depth > 0 ? ` (waited ${rolloutWait.toFixed(1)}s)` : ""} update ${updateSeconds.toFixed(1)}s` +
             (state.step % stage.evalEvery === 0 || last
               ? `  held-out ${accuracy === null ? "-" : `${(accuracy * 100).toFixed(1)}%`}`
               : ""),
@@ -613,6 +671,7 @@ export async function trainRl(
     }
   } finally {
     await sampler.close();
+    await remote?.close();
     if (reference) disposeModel(reference);
     if (!hooks.environment) await env.close();
   }

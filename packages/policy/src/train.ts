@@ -170,6 +170,8 @@ export interface TrainHooks {
   /** Stop after this many optimizer steps in this process (tests of resumption). */
   stopAfter?: number;
   log?: (line: string) => void;
+  /** RL stages sample their rollouts on worker machines through this Redis (`reasonlab worker`). */
+  redis?: string;
 }
 
 export interface StageResult {
@@ -606,6 +608,7 @@ async function runPipeline(
         const rl = await trainRl(backend, model, tok, opt, stage, trainer, run, {
           log,
           ...(hooks.stopAfter !== undefined ? { stopAfter: hooks.stopAfter } : {}),
+          ...(hooks.redis ? { redis: hooks.redis } : {}),
           evaluate: async (m, problems, maxTokens) =>
             (await greedyAccuracy(m, tok, problems, { system: stage.data?.system ?? false, maxTokens }))
               .accuracy,

@@ -1,7 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Environment, generate, mathTask } from "@reasonlab/env-math";
+import {
+  digitsEnvironment as digitsEnvironmentOf,
+  type Environment,
+  generate,
+  mathTask,
+} from "@reasonlab/env-math";
 import { createRun, openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
 import { advantages } from "../src/advantage.js";
@@ -147,39 +152,7 @@ describe("clipped policy loss", () => {
  * A toy environment over `turns` replies, paid at the end by the share of digits the replies
  * wrote (6 a turn at most): dense enough for an untrained model to find by chance.
  */
-function digitsEnvironment(turns: number, restart = false): Environment {
-  let drawn = 0;
-  return {
-    name: "digits",
-    stop: [],
-    maxTurns: turns,
-    nextTask: () => ({ id: `digits/${drawn}`, family: "digits", seed: drawn++, prompt: "Write digits." }),
-    async reset(task) {
-      let turn = 0;
-      let share = 0;
-      return {
-        messages: [{ role: "user", content: `Write digits (${task.seed % 5}).` }],
-        async step(reply) {
-          turn++;
-          share += (reply.match(/\d/g)?.length ?? 0) / 6 / turns;
-          if (turn < turns)
-            return {
-              messages: [{ role: "tool", content: `turn ${turn} done` }],
-              reward: 0,
-              done: false,
-              correct: false,
-              restart,
-            };
-          return { messages: [], reward: share, done: true, correct: share > 0.5 };
-        },
-        async close() {},
-      };
-    },
-    record() {},
-    state: () => ({ drawn }),
-    async close() {},
-  };
-}
+const digitsEnvironment = (turns: number, restart = false) => digitsEnvironmentOf({ turns, restart });
 
 describe("multi-turn rollouts", () => {
   const tok = byteTokenizer();
