@@ -10,6 +10,7 @@ import { commands as operator } from "@reasonlab/operator/cli";
 import { commands as policy } from "@reasonlab/policy/cli";
 import { commands as runs } from "@reasonlab/runs/cli";
 import { commands as demo } from "./demo.js";
+import { workerCommand } from "./worker.js";
 
 export const commands: Command[] = [
   ...env,
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   ...dashboard,
   ...runs,
   ...demo,
+  workerCommand,
 ];
 
 // RL stages may name the operator's browser tasks ("environment": {"name": "browser", ...}); the

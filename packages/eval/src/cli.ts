@@ -62,11 +62,17 @@ const run = defineCommand({
     },
     name: { type: "string", value: "NAME", description: "name of the new eval run", default: "eval" },
     json: { type: "boolean", description: "print result records as JSON lines" },
+    redis: {
+      type: "string",
+      value: "URL",
+      description: "shard the evaluation over worker machines (`reasonlab worker --redis URL`)",
+    },
   },
   schema: z.object({
     suite: z.array(z.string()).min(1, "give at least one --suite"),
     model: z.array(z.string().min(1)).min(1, "give at least one --model"),
     backend: z.string(),
+    redis: z.string().optional(),
     into: z.string().optional(),
     runs: z.string().optional(),
     name: z.string().min(1),
@@ -77,6 +83,7 @@ const run = defineCommand({
     "reasonlab eval run --suite addition --model runs/20261128-...-addition-sft",
     "reasonlab eval run --suite swiss-cheese --model gpt-4o-mini --model runs/my-run",
     "reasonlab eval run --suite operator-core --model expert",
+    "reasonlab eval run --suite addition --model runs/my-run --redis redis://127.0.0.1:6379",
   ],
   async run(o) {
     const { createRun, defaultRunsRoot, openLogWriter } = await import("@reasonlab/runs");
@@ -106,11 +113,14 @@ const run = defineCommand({
             outcome = await evaluateOperator(suite, spec, {
               onProgress: progress(`${suite.name} ${spec}`),
               ...(o.backend ? { backend: o.backend } : {}),
+              ...(o.redis ? { redis: o.redis } : {}),
             });
           else {
             if (spec === "expert")
               throw new UsageError("eval run: --model expert is only for operator suites");
-            const model = await openModel(spec, { backend: o.backend });
+            const model = o.redis
+              ? await (await import("./remote.js")).remoteCompleter(o.redis, spec)
+              : await openModel(spec, { backend: o.backend });
             name = model.name;
             step = model.step;
             try {
@@ -156,11 +166,17 @@ const watchCmd = defineCommand({
       default: "10",
     },
     once: { type: "boolean", description: "evaluate what is there now, then exit" },
+    redis: {
+      type: "string",
+      value: "URL",
+      description: "shard the evaluation over worker machines (`reasonlab worker --redis URL`)",
+    },
   },
   schema: z.object({
     args: z.array(z.string()).length(1, "give one run directory"),
     suite: z.array(z.string()).min(1, "give at least one --suite"),
     backend: z.string(),
+    redis: z.string().optional(),
     interval: z.coerce.number().min(0.1).max(3600),
     once: z.boolean().optional(),
   }),
@@ -183,6 +199,7 @@ const watchCmd = defineCommand({
       backend: o.backend,
       interval: o.interval,
       once: Boolean(o.once),
+      ...(o.redis ? { redis: o.redis } : {}),
       signal: controller.signal,
       log: (l) => console.log(l),
     });

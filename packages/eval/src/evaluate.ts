@@ -93,9 +93,12 @@ export async function evaluateMath(
   const t0 = performance.now();
   const items = mathItems(suite);
   const scored: Scored[] = [];
-  for (let i = 0; i < items.length; i += batch) {
+  const chunks = Array.from({ length: Math.ceil(items.length / batch) }, (_, c) => c * batch);
+  const answers = new Map<number, Scored[]>();
+  let done = 0;
+  /** One chunk asked and scored; chunks are seeded by position, so any order gives the same results. */
+  const run = async (i: number) => {
     await yieldToEventLoop(); // in-process models never yield; let Ctrl+C and SIGTERM through
-
     const chunk = items.slice(i, i + batch);
     const chats = chunk.map((it) =>
       sftConversation(it.problem, { system: suite.system }).messages.slice(0, -1),
@@ -106,8 +109,9 @@ export async function evaluateMath(
       maxTokens: suite.maxTokens,
       seed: suite.seed * 1_000_003 + i,
     });
-    for (const [j, item] of chunk.entries()) {
-      scored.push({
+    answers.set(
+      i,
+      chunk.map((item, j) => ({
         item,
         attempts: completions[j]!.map((c) => {
           const v = verify(item.problem, c.text);
@@ -125,10 +129,19 @@ export async function evaluateMath(
             ...(c.error ? { error: c.error } : {}),
           };
         }),
-      });
-    }
-    onProgress?.(Math.min(i + batch, items.length), items.length);
-  }
+      })),
+    );
+    done += chunk.length;
+    onProgress?.(done, items.length);
+  };
+  // a queue-backed model takes several chunks at once (one per worker); in-process, one at a time
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(model.parallel ?? 1, chunks.length)) }, async () => {
+      while (next < chunks.length) await run(chunks[next++]!);
+    }),
+  );
+  for (const i of chunks) scored.push(...answers.get(i)!);
   const groups = new Map<string, Scored[]>();
   for (const s of scored) groups.set(s.item.group, [...(groups.get(s.item.group) ?? []), s]);
   const breakdown: Record<string, Metrics> = {};

@@ -4,6 +4,7 @@ export * from "./db.js";
 export * from "./evaluate.js";
 export * from "./models.js";
 export * from "./operator.js";
+export * from "./remote.js";
 export * from "./stats.js";
 export * from "./suites.js";
 export * from "./watch.js";

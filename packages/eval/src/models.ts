@@ -25,6 +25,8 @@ export interface Completer {
   name: string;
   /** The training step, for a checkpoint. */
   step?: number;
+  /** Chunks of a suite it can take at once (workers behind a queue); 1 when left out. */
+  parallel?: number;
   /** `n` completions for each chat, in order. */
   complete(chats: readonly ChatMessage[][], o: CompleteOptions): Promise<CompletionText[][]>;
   close(): Promise<void>;
@@ -54,11 +56,27 @@ export async function checkpointModel(dir: string, backendName = "auto", batchSi
   const ckpt = policy.resolveCheckpoint(dir);
   const backend = await policy.loadBackend(policy.BackendName.parse(backendName));
   const { model, tokenizer } = policy.loadCheckpoint(backend.tf, ckpt);
-  const room = model.config.contextLength;
   const step = checkpointStep(path.basename(path.resolve(ckpt)));
-  return {
+  return policyCompleter(policy, model, tokenizer, {
     name: checkpointLabel(ckpt),
     ...(step !== null ? { step } : {}),
+    batchSize,
+  });
+}
+
+type Policy = typeof import("@reasonlab/policy");
+
+/** A loaded policy as a Completer: what a checkpoint and a worker's copy of one both answer with. */
+export function policyCompleter(
+  policy: Policy,
+  model: import("@reasonlab/policy").Model,
+  tokenizer: import("@reasonlab/policy").Tokenizer,
+  { name, step, batchSize = 64 }: { name: string; step?: number; batchSize?: number },
+): Completer {
+  const room = model.config.contextLength;
+  return {
+    name,
+    ...(step !== undefined ? { step } : {}),
     async complete(chats, o) {
       const out: CompletionText[][] = chats.map(() => []);
       const prompts = chats.map((c) => policy.renderChat(tokenizer, c, { generation: true }).ids);

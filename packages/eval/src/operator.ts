@@ -6,7 +6,7 @@ import { isCheckpointSpec, parseEndpointSpec } from "./models.js";
 import { bootstrapMean, proportion } from "./stats.js";
 import type { OperatorSuite } from "./suites.js";
 
-interface Row {
+export interface Row {
   family: string;
   seed: number;
   success: boolean;
@@ -29,20 +29,31 @@ export async function evaluateOperator(
   {
     onProgress,
     backend = "auto",
-  }: { onProgress?: (done: number, total: number) => void; backend?: string } = {},
+    redis,
+  }: { onProgress?: (done: number, total: number) => void; backend?: string; redis?: string } = {},
 ): Promise<Outcome> {
   const op = await import("@reasonlab/operator");
   const families = suite.families ?? op.TASK_FAMILIES.map((f) => f.name);
   for (const f of families) op.getTaskFamily(f);
   const t0 = performance.now();
-  const rows = isCheckpointSpec(modelSpec)
-    ? await policyEpisodes(suite, families, modelSpec, backend, onProgress)
-    : await modelEpisodes(suite, families, modelSpec, onProgress);
+  let rows: Row[];
+  if (redis)
+    rows = await (await import("./remote.js")).remoteEpisodes(redis, suite, families, modelSpec, onProgress);
+  else if (isCheckpointSpec(modelSpec)) {
+    const policy = await import("@reasonlab/policy");
+    const { tf } = await policy.loadBackend(policy.BackendName.parse(backend));
+    const loaded = policy.loadCheckpoint(tf, policy.resolveCheckpoint(modelSpec));
+    try {
+      rows = await policyEpisodes(suite, families, loaded, onProgress);
+    } finally {
+      policy.disposeModel(loaded.model);
+    }
+  } else rows = await modelEpisodes(suite, families, modelSpec, onProgress);
   return outcomeOf(rows, families, (performance.now() - t0) / 1000);
 }
 
 /** Episodes of a model behind the OpenAI API (or the experts), one page, one after another. */
-async function modelEpisodes(
+export async function modelEpisodes(
   suite: OperatorSuite,
   families: string[],
   modelSpec: string,
@@ -90,18 +101,18 @@ async function modelEpisodes(
 /** Tasks evaluated at once: a page each. */
 const POLICY_BATCH = 16;
 
-/** A checkpoint's episodes through the browser environment, greedy, a batch of pages at a time. */
-async function policyEpisodes(
+/** A policy's episodes through the browser environment, greedy, a batch of pages at a time. */
+export async function policyEpisodes(
   suite: OperatorSuite,
   families: string[],
-  dir: string,
-  backendName: string,
+  {
+    model,
+    tokenizer,
+  }: { model: import("@reasonlab/policy").Model; tokenizer: import("@reasonlab/policy").Tokenizer },
   onProgress?: (done: number, total: number) => void,
 ): Promise<Row[]> {
   const policy = await import("@reasonlab/policy");
   const op = await import("@reasonlab/operator");
-  const backend = await policy.loadBackend(policy.BackendName.parse(backendName));
-  const { model, tokenizer } = policy.loadCheckpoint(backend.tf, policy.resolveCheckpoint(dir));
   const env = await op.browserEnvironment({ families, seed: 0, maxTurns: suite.maxSteps ?? 8 });
   const tasks = families.flatMap((family) =>
     Array.from({ length: suite.seeds }, (_, s) => {

@@ -18,6 +18,8 @@ export interface WatchOptions {
   once?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Shard each evaluation over worker machines through this Redis. */
+  redis?: string;
 }
 
 const LOCK = path.join("evals", "watch.lock");
@@ -80,7 +82,9 @@ export async function watch(o: WatchOptions): Promise<{ evaluated: number }> {
       for (const { checkpoint, suite } of pending(o.runDir, suites)) {
         if (o.signal?.aborted) return { evaluated };
         log(`${suite.name} on ${checkpoint.name} (step ${checkpoint.manifest.step})`);
-        const model = await checkpointModel(checkpoint.dir, o.backend ?? "auto");
+        const model = o.redis
+          ? await (await import("./remote.js")).remoteCompleter(o.redis, checkpoint.dir)
+          : await checkpointModel(checkpoint.dir, o.backend ?? "auto");
         let outcome: Outcome;
         try {
           outcome = await evaluateMath(suite, model);

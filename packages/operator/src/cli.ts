@@ -59,6 +59,12 @@ const operate = defineCommand({
     yes: { type: "boolean", description: "consent to every sensitive action without asking" },
     runs: { type: "string", value: "DIR", description: "runs folder (default $REASONLAB_RUNS or ./runs)" },
     name: { type: "string", value: "NAME", description: "run name", default: "operate" },
+    redis: {
+      type: "string",
+      value: "URL",
+      description:
+        "run the --episodes on worker machines (`reasonlab worker --redis URL`); episodes land in this run",
+    },
   },
   schema: z
     .object({
@@ -78,7 +84,12 @@ const operate = defineCommand({
       yes: z.boolean().optional(),
       runs: z.string().optional(),
       name: z.string().min(1),
+      redis: z.string().optional(),
       args: z.array(z.string()).max(0),
+    })
+    .refine((o) => !o.redis || o.task, {
+      message: "--redis runs task episodes: give --task",
+      path: ["redis"],
     })
     .refine((o) => Boolean(o.task) !== Boolean(o.url), {
       message: "give either --task FAMILY or --url URL --goal TEXT",
@@ -104,6 +115,7 @@ const operate = defineCommand({
         throw new UsageError(`operate: --task: ${(e as Error).message}`);
       }
     }
+    if (o.redis) return operateOnWorkers(o);
     const supervisor = op.createSupervisor({ confirm: consentPrompt(Boolean(o.yes)) });
     const stopKeys = listenForKeys(supervisor);
     const browser = await op.launchChromium({ headless: !o.headed });
@@ -192,6 +204,56 @@ const operate = defineCommand({
     }
   },
 });
+
+/** `operate --task F --episodes N --redis URL`: a job per seed, results as workers finish them. */
+async function operateOnWorkers(o: {
+  task?: string | undefined;
+  seed: number;
+  episodes: number;
+  model: string;
+  baseUrl?: string | undefined;
+  mode: "computer" | "tools" | "text";
+  policy?: boolean | undefined;
+  maxSteps?: number | undefined;
+  maxSeconds: number;
+  yes?: boolean | undefined;
+  runs?: string | undefined;
+  name: string;
+  redis?: string | undefined;
+}) {
+  const { createRun, defaultRunsRoot, METRIC } = await import("@reasonlab/runs");
+  const { redisOptions } = await import("@reasonlab/queue");
+  const { remoteEpisodes } = await import("./remote.js");
+  redisOptions(o.redis!);
+  const run = createRun({ root: o.runs ?? defaultRunsRoot(), name: o.name, kind: "operate", config: o });
+  run.guardProcess();
+  console.log(`run ${run.dir}`);
+  try {
+    const jobs = Array.from({ length: o.episodes }, (_, i) => ({
+      family: o.task!,
+      seed: o.seed + i,
+      model: o.model,
+      ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+      mode: o.mode,
+      policy: Boolean(o.policy),
+      ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}),
+      maxSeconds: o.maxSeconds,
+      yes: Boolean(o.yes),
+    }));
+    const results = await remoteEpisodes(o.redis!, run, jobs, (r) =>
+      console.log(
+        `${r.family}/${r.seed} -> ${r.status}, reward ${r.reward ?? "-"} in ${r.steps} steps on ${r.worker} (${r.reason})`,
+      ),
+    );
+    const solved = results.filter((r) => r.status === "success").length;
+    run.metrics(0, { [METRIC.operateSuccess]: solved / o.episodes });
+    console.log(`solved ${solved}/${o.episodes}`);
+    run.finish();
+  } catch (e) {
+    run.fail(e);
+    throw e;
+  }
+}
 
 /** Asks on the terminal; without one (or without --yes) a sensitive action is declined. */
 function consentPrompt(yes: boolean) {

@@ -5,6 +5,7 @@ export * from "./computer.js";
 export * from "./grammar.js";
 export * from "./models.js";
 export * from "./observation.js";
+export * from "./remote.js";
 export * from "./session.js";
 export * from "./snapshot.js";
 export * from "./supervisor.js";

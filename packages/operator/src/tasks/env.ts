@@ -129,6 +129,8 @@ export interface TaskRunOptions
   run?: RunWriter;
   /** Called once the task is set up, before the model's first step. */
   onStart?: (task: TaskInstance) => void;
+  /** The recorded episode's id (default: time and family). */
+  episodeId?: string;
 }
 
 /**
@@ -146,8 +148,9 @@ export async function runTask(
   await env.reset(family, seed);
   const task = env.task();
   const agent = typeof model === "function" ? model(task) : model;
-  const { run, onStart, ...limits } = options;
+  const { run, onStart, episodeId, ...limits } = options;
   const episode = run?.episode({
+    ...(episodeId ? { id: episodeId } : {}),
     task: family,
     seed,
     goal: task.instruction,

@@ -1,0 +1,223 @@
+// Evaluations on worker machines (`eval run|watch --redis URL`). A suite is cut into shards (a
+// chunk of math items, or a family's share of operator seeds); each shard is a job that any
+// worker can take, seeded by its position, so the results are those of an in-process run in
+// whatever order shards finish. The caller assembles them and commits the evaluation once
+// (recordEvaluation's eval id); a retried shard is still one result.
+import { createHash, randomUUID } from "node:crypto";
+import type { QueueClient } from "@reasonlab/queue";
+import { z } from "zod";
+import {
+  type Completer,
+  type CompletionText,
+  checkpointLabel,
+  isCheckpointSpec,
+  parseEndpointSpec,
+} from "./models.js";
+import type { Row } from "./operator.js";
+import { OperatorSuite } from "./suites.js";
+
+/** What a job says of the model to ask: a published policy (by content), an endpoint, the experts. */
+export const JobModel = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("policy"), key: z.string().min(1), name: z.string() }),
+  z.object({ kind: z.literal("endpoint"), model: z.string().min(1), baseURL: z.string().optional() }),
+  z.object({ kind: z.literal("expert") }),
+]);
+export type JobModel = z.infer<typeof JobModel>;
+
+const Message = z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string() });
+const CompletePayload = z.object({
+  model: JobModel,
+  chats: z.array(z.array(Message)),
+  options: z.object({
+    n: z.number().int().min(1),
+    temperature: z.number().min(0),
+    maxTokens: z.number().int().min(1),
+    seed: z.number().int(),
+  }),
+});
+const Completions = z.array(
+  z.array(z.object({ text: z.string(), tokens: z.number().nullable(), error: z.string().optional() })),
+);
+const EpisodesPayload = z.object({
+  model: JobModel,
+  suite: OperatorSuite,
+  families: z.array(z.string().min(1)).min(1),
+});
+const Rows = z.array(
+  z.object({
+    family: z.string(),
+    seed: z.number().int(),
+    success: z.boolean(),
+    reward: z.number(),
+    steps: z.number(),
+    seconds: z.number(),
+    status: z.string(),
+    goal: z.string(),
+    reason: z.string(),
+  }),
+);
+
+const check = <S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> => {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new Error(
+    `${what}: a worker returned an invalid result: ${i.path.join(".") || "(root)"}: ${i.message}`,
+  );
+};
+
+/**
+ * The model a spec names, as jobs carry it: a checkpoint is published once, keyed by a hash of its
+ * weights, so every worker fetches it once however many shards it takes.
+ */
+export async function publishModel(
+  client: QueueClient,
+  spec: string,
+): Promise<{ model: JobModel; name: string; step?: number }> {
+  if (spec === "expert") return { model: { kind: "expert" }, name: "expert" };
+  if (!isCheckpointSpec(spec)) {
+    const { model, baseURL } = parseEndpointSpec(spec);
+    return { model: { kind: "endpoint", model, ...(baseURL ? { baseURL } : {}) }, name: model };
+  }
+  const policy = await import("@reasonlab/policy");
+  const { checkpointStep } = await import("@reasonlab/runs");
+  const path = await import("node:path");
+  const ckpt = policy.resolveCheckpoint(spec);
+  const bytes = policy.checkpointPolicyBytes(ckpt);
+  const key = `checkpoint:${createHash("sha256").update(bytes).digest("hex").slice(0, 24)}`;
+  await client.putBlob(key, bytes);
+  const name = checkpointLabel(ckpt);
+  const step = checkpointStep(path.basename(path.resolve(ckpt)));
+  return { model: { kind: "policy", key, name }, name, ...(step !== null ? { step } : {}) };
+}
+
+/** A Completer whose chunks are jobs on the `eval` queue: as many in flight as workers listen. */
+/** The worker's --backend decides where its policy runs; the caller loads no model. */
+export async function remoteCompleter(url: string, spec: string): Promise<Completer> {
+  const { queueClient } = await import("@reasonlab/queue");
+  const client = queueClient(url);
+  const { model, name, step } = await publishModel(client, spec);
+  const session = randomUUID().slice(0, 8);
+  return {
+    name,
+    ...(step !== undefined ? { step } : {}),
+    parallel: Math.max(2, 2 * (await client.workers("eval"))),
+    async complete(chats, options) {
+      const raw = await client.submit(
+        "eval",
+        "complete",
+        { model, chats, options },
+        { jobId: `eval.${session}.${options.seed}` },
+      );
+      return check(Completions, raw, "eval complete") as CompletionText[][];
+    },
+    close: () => client.close(),
+  };
+}
+
+/** An operator suite's episodes as one job per family, on the `episodes` queue. */
+export async function remoteEpisodes(
+  url: string,
+  suite: OperatorSuite,
+  families: string[],
+  spec: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Row[]> {
+  const { queueClient } = await import("@reasonlab/queue");
+  const client = queueClient(url);
+  const session = randomUUID().slice(0, 8);
+  try {
+    const { model } = await publishModel(client, spec);
+    let done = 0;
+    const total = families.length * suite.seeds;
+    const shards = await Promise.all(
+      families.map(async (family) => {
+        const raw = await client.submit(
+          "episodes",
+          "operator-episodes",
+          { model, suite, families: [family] },
+          { jobId: `episodes.${session}.${family}` },
+        );
+        const rows = check(Rows, raw, `operator episodes of ${family}`);
+        done += rows.length;
+        onProgress?.(done, total);
+        return rows;
+      }),
+    );
+    return shards.flat();
+  } finally {
+    await client.close();
+  }
+}
+
+type LoadedPolicy = {
+  model: import("@reasonlab/policy").Model;
+  tokenizer: import("@reasonlab/policy").Tokenizer;
+};
+
+/** The worker's side: the `eval` queue's `complete` and the `episodes` queue's `operator-episodes`. */
+export function evalJobs({ backend = "auto" } = {}) {
+  /** Published policies this worker has loaded, by key: the last two. */
+  const loaded = new Map<string, Promise<{ completer: Completer; policy: LoadedPolicy }>>();
+  const load = (key: string, name: string, blob: (key: string) => Promise<Buffer>) => {
+    let p = loaded.get(key);
+    if (!p) {
+      p = (async () => {
+        const policy = await import("@reasonlab/policy");
+        const { policyCompleter } = await import("./models.js");
+        const { tf } = await policy.loadBackend(policy.BackendName.parse(backend));
+        const { model, tokenizer } = policy.policyFromBytes(tf, await blob(key), key);
+        return {
+          completer: policyCompleter(policy, model, tokenizer, { name }),
+          policy: { model, tokenizer },
+        };
+      })();
+      loaded.set(key, p);
+      p.catch(() => loaded.delete(key));
+      while (loaded.size > 2) {
+        const [oldest, gone] = loaded.entries().next().value!;
+        loaded.delete(oldest);
+        void gone.then((g) => g.completer.close()).catch(() => {});
+      }
+    }
+    return p;
+  };
+  const complete = {
+    queue: "eval" as const,
+    kind: "complete",
+    payload: CompletePayload,
+    async run(p: z.infer<typeof CompletePayload>, ctx: { blob(key: string): Promise<Buffer> }) {
+      if (p.model.kind === "expert") throw new Error("the expert answers operator suites only");
+      if (p.model.kind === "policy")
+        return (await load(p.model.key, p.model.name, ctx.blob)).completer.complete(p.chats, p.options);
+      const { endpointModel } = await import("./models.js");
+      const m = await endpointModel({
+        model: p.model.model,
+        ...(p.model.baseURL ? { baseURL: p.model.baseURL } : {}),
+      });
+      return m.complete(p.chats, p.options);
+    },
+  };
+  const episodes = {
+    queue: "episodes" as const,
+    kind: "operator-episodes",
+    payload: EpisodesPayload,
+    async run(
+      p: z.infer<typeof EpisodesPayload>,
+      ctx: { blob(key: string): Promise<Buffer>; progress(v: object): Promise<void> },
+    ) {
+      const { modelEpisodes, policyEpisodes } = await import("./operator.js");
+      const onProgress = (done: number, total: number) => void ctx.progress({ done, total }).catch(() => {});
+      if (p.model.kind === "policy") {
+        const { policy } = await load(p.model.key, p.model.name, ctx.blob);
+        return policyEpisodes(p.suite, p.families, policy, onProgress);
+      }
+      const spec =
+        p.model.kind === "expert"
+          ? "expert"
+          : `${p.model.model}${p.model.baseURL ? `@${p.model.baseURL}` : ""}`;
+      return modelEpisodes(p.suite, p.families, spec, onProgress);
+    },
+  };
+  return [complete, episodes];
+}
