@@ -1,5 +1,7 @@
 // Eval throughput for a tiny model on CPU: samples/s for greedy and sampled suites, in-process
-// and through the OpenAI-compatible server. `npm run bench -w @reasonlab/eval`.
+// and through the OpenAI-compatible server (in this process, and in a process of its own as users
+// run it). `npm run bench -w @reasonlab/eval`.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -46,10 +48,29 @@ const server = await startServer(
   { ...(await import("@reasonlab/policy")).loadCheckpoint(tf, dir), id: "bench" },
   { port: 0 },
 );
-const remote = await endpointModel({ model: "bench", baseURL: server.url, apiKey: "x" });
+// 64 requests in flight per chunk of the suite, as many prompts as the in-process batch: the
+// server batches them together
+const remote = await endpointModel({ model: "bench", baseURL: server.url, apiKey: "x", concurrency: 64 });
+const child = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    path.join(path.dirname(new URL(import.meta.url).pathname), "serve-child.ts"),
+    dir,
+    backend,
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
+const childUrl = await new Promise<string>((resolve, reject) => {
+  child.stdout!.on("data", (d: Buffer) => resolve(d.toString().trim()));
+  child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
+});
+const separate = await endpointModel({ model: "bench", baseURL: childUrl, apiKey: "x", concurrency: 64 });
 for (const [label, model] of [
   ["in-process", local],
-  ["openai client -> server", remote],
+  ["server, same process", remote],
+  ["server, own process", separate],
 ] as const) {
   for (const [samples, temperature] of [
     [1, 0],
@@ -65,4 +86,5 @@ for (const [label, model] of [
 }
 await local.close();
 await server.close();
+child.kill("SIGTERM");
 fs.rmSync(dir, { recursive: true, force: true });

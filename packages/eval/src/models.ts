@@ -147,6 +147,9 @@ export async function endpointModel({
   });
   return {
     name: model,
+    // several chunks of a suite in flight: a batching server (reasonlab serve) always has the
+    // next requests waiting when one finishes, instead of draining at every chunk's end
+    parallel: 4,
     async complete(chats, o) {
       const out: CompletionText[][] = new Array(chats.length);
       let next = 0;

@@ -128,6 +128,12 @@ const serve = defineCommand({
       default: "reasonlab-policy",
     },
     backend: backendOption,
+    "max-rows": {
+      type: "string",
+      value: "N",
+      description: "rows (completions) decoded together; requests beyond wait to join",
+      default: "64",
+    },
   },
   schema: z.object({
     checkpoint: z.string({ error: "give --checkpoint DIR" }),
@@ -135,13 +141,14 @@ const serve = defineCommand({
     port: z.coerce.number().int().min(0).max(65535),
     name: z.string().min(1),
     backend: BackendName,
+    maxRows: z.coerce.number().int().min(1).max(4096),
     args: z.array(z.string()).max(0),
   }),
   examples: [
     "reasonlab serve --checkpoint runs/<sft-run> --port 8000",
     "OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=none your-client",
   ],
-  async run({ checkpoint, host, port, name, backend }) {
+  async run({ checkpoint, host, port, name, backend, maxRows }) {
     const { loadBackend } = await import("./backend.js");
     const { loadCheckpoint, resolveCheckpoint } = await import("./checkpoint.js");
     const { startServer } = await import("./serve.js");
@@ -150,7 +157,7 @@ const serve = defineCommand({
     const { model, tokenizer } = loadCheckpoint(tf, dir);
     const server = await startServer(
       { model, tokenizer, id: name },
-      { host, port, log: (l) => console.log(l) },
+      { host, port, maxRows, log: (l) => console.log(l) },
     );
     console.log(`serving ${dir} as '${name}' on ${server.url} (${ran} on ${device}); Ctrl-C stops it`);
     await new Promise(() => {});

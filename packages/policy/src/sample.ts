@@ -2,6 +2,7 @@
 // decoded a token at a time. Sampling itself (temperature, top-k, top-p) runs in JavaScript on
 // the last position's logits, with a seeded generator per row, so a seed fixes the output.
 import { createRng, type Rng } from "@reasonlab/env-math";
+import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { yieldToEventLoop } from "./event-loop.js";
 import { hidden, type KvCache, logitsOf, type Model, positionRows, ropeAt } from "./model.js";
@@ -103,6 +104,137 @@ function choose(logp: Float64Array, allowed: readonly number[], o: SampleOptions
   return ids[keep - 1]!;
 }
 
+/** What every row of a batch picks its tokens with: the vocabulary it may emit, scratch space. */
+export interface Picker {
+  tok: Tokenizer;
+  V: number;
+  end: number;
+  /** Text tokens and <|end|>: never a role token or padding. */
+  allowed: number[];
+  logp: Float64Array;
+  decoder: { decode(bytes: Uint8Array): string };
+}
+
+export function picker(tok: Tokenizer, V: number): Picker {
+  const end = tok.special["<|end|>"];
+  return {
+    tok,
+    V,
+    end,
+    allowed: Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i).concat(end),
+    logp: new Float64Array(V),
+    decoder: new TextDecoder(),
+  };
+}
+
+/** One completion being sampled: its tokens and text so far, its generator, whether it ended. */
+export interface Row {
+  out: Completion;
+  bytes: number[];
+  rng: Rng;
+  done: boolean;
+}
+
+export const newRow = (prompt: number, rng: Rng): Row => ({
+  out: { prompt, tokens: [], text: "", finishReason: "length" },
+  bytes: [],
+  rng,
+  done: false,
+});
+
+/**
+ * Picks a row's next token from its logits (`values` from `offset`), appends it, and ends the row
+ * at <|end|> or a stop string (cut from the text). Returns the token and the text it added.
+ */
+export function pickToken(
+  row: Row,
+  values: Float32Array,
+  offset: number,
+  o: SampleOptions,
+  k: Picker,
+): { choice: TokenChoice; text: string } {
+  const { logp, V } = k;
+  logSoftmax(values, offset, V, logp);
+  const id = choose(logp, k.allowed, o, row.rng);
+  const top =
+    o.topLogprobs > 0
+      ? [...k.allowed]
+          .sort((a, b) => logp[b]! - logp[a]!)
+          .slice(0, o.topLogprobs)
+          .map((i) => ({ id: i, logprob: logp[i]! }))
+      : [];
+  const choice: TokenChoice = {
+    id,
+    logprob: logp[id]!,
+    samplingLogprob: tempered(logp, id, o.temperature, V),
+    top,
+  };
+  row.out.tokens.push(choice);
+  if (id === k.end) {
+    row.done = true;
+    row.out.finishReason = "stop";
+    return { choice, text: "" };
+  }
+  row.bytes.push(...k.tok.tokenBytes(id));
+  const text = k.decoder.decode(Uint8Array.from(row.bytes));
+  const added = text.slice(row.out.text.length);
+  row.out.text = text;
+  const hit = o.stop.map((stop) => text.indexOf(stop)).filter((i) => i >= 0);
+  if (hit.length > 0) {
+    row.out.text = text.slice(0, Math.min(...hit));
+    row.done = true;
+    row.out.finishReason = "stop";
+    return { choice, text: added.slice(0, Math.max(0, added.length - (text.length - row.out.text.length))) };
+  }
+  return { choice, text: added };
+}
+
+/**
+ * Runs prompts (one per row) left-padded to the longest through the model, filling `cache`:
+ * the logits of each row's next token, [rows, V]. Padding is masked and positions start at each
+ * prompt's first token, so a row gets what it would get alone.
+ */
+export function prefill(
+  model: Model,
+  prompts: readonly (readonly number[])[],
+  pad: number,
+  cache: KvCache,
+): TF.Tensor2D {
+  const { tf, config } = model;
+  const R = prompts.length;
+  const P = Math.max(...prompts.map((p) => p.length));
+  const D = config.dModel;
+  const ids = new Int32Array(R * P);
+  const pos = new Int32Array(R * P);
+  const bias = new Float32Array(R * P * P);
+  for (const [r, p] of prompts.entries()) {
+    const padLen = P - p.length;
+    for (let t = 0; t < P; t++) {
+      ids[r * P + t] = t < padLen ? pad : p[t - padLen]!;
+      pos[r * P + t] = Math.max(0, t - padLen);
+      // causal, and padding masked
+      for (let j = 0; j < P; j++) if (j > t || j < padLen) bias[(r * P + t) * P + j] = -1e9;
+    }
+  }
+  return tf.tidy(() => {
+    const posT = tf.tensor2d(pos, [R, P], "int32");
+    const h = hidden(model, tf.tensor2d(ids, [R, P], "int32"), {
+      bias: tf.tensor(bias, [R, 1, P, P]),
+      cache,
+      ...(config.positions === "rotary"
+        ? { rope: ropeAt(model, posT) }
+        : { positions: positionRows(model, posT) }),
+    });
+    return logitsOf(
+      model,
+      h
+        .reshape([R, P, D])
+        .slice([0, P - 1, 0], [R, 1, D])
+        .reshape([R, D]),
+    );
+  });
+}
+
 /**
  * Completes each prompt (token ids, e.g. a rendered chat ending in <|assistant|>) `n` times.
  * Stops a row at <|end|>, a stop string (cut from the text), maxTokens, or the context's end.
@@ -125,21 +257,10 @@ export async function sample(
     throw new RangeError(`prompt of ${P} tokens leaves no room in a ${config.contextLength}-token context`);
   const steps = Math.min(o.maxTokens, config.contextLength - P);
   const pad = tok.special["<|pad|>"];
-  const end = tok.special["<|end|>"];
-  // the model may only emit text tokens and <|end|>: never a role token or padding
-  const allowed = Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i).concat(end);
+  const k = picker(tok, V);
   const padLen = rowsPrompt.map((i) => P - prompts[i]!.length);
-  const rngs = rowsPrompt.map((_, r) => createRng("sample", o.seed, r));
+  const rows = rowsPrompt.map((prompt, r) => newRow(prompt, createRng("sample", o.seed, r)));
 
-  const ids = new Int32Array(R * P);
-  const pos = new Int32Array(R * P);
-  for (let r = 0; r < R; r++) {
-    const p = prompts[rowsPrompt[r]!]!;
-    for (let t = 0; t < P; t++) {
-      ids[r * P + t] = t < padLen[r]! ? pad : p[t - padLen[r]!]!;
-      pos[r * P + t] = Math.max(0, t - padLen[r]!);
-    }
-  }
   const cache: KvCache = { k: [], v: [], length: 0 };
   // padding columns stay masked for the whole generation
   const padBias = (L: number) => {
@@ -148,93 +269,32 @@ export async function sample(
     return b;
   };
 
-  const out: Completion[] = rowsPrompt.map((prompt) => ({
-    prompt,
-    tokens: [],
-    text: "",
-    finishReason: "length",
-  }));
-  const bytes: number[][] = rowsPrompt.map(() => []);
-  const done = new Array<boolean>(R).fill(false);
-  const decoder = new TextDecoder();
-  const logp = new Float64Array(V);
   try {
-    let logits = tf.tidy(() => {
-      const idsT = tf.tensor2d(ids, [R, P], "int32");
-      const posT = tf.tensor2d(pos, [R, P], "int32");
-      const causal = new Float32Array(P * P);
-      for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) causal[i * P + j] = -1e9;
-      const bias = tf.tensor(causal, [1, 1, P, P]).add(tf.tensor(padBias(P), [R, 1, 1, P]));
-      const h = hidden(model, idsT, {
-        bias,
-        cache,
-        ...(config.positions === "rotary"
-          ? { rope: ropeAt(model, posT) }
-          : { positions: positionRows(model, posT) }),
-      });
-      return logitsOf(
-        model,
-        h
-          .reshape([R, P, config.dModel])
-          .slice([0, P - 1, 0], [R, 1, config.dModel])
-          .reshape([R, config.dModel]),
-      );
-    });
+    let logits = prefill(
+      model,
+      rowsPrompt.map((i) => prompts[i]!),
+      pad,
+      cache,
+    );
     for (let s = 0; s < steps; s++) {
       const values = (await logits.data()) as Float32Array;
       logits.dispose();
       const next = new Int32Array(R);
       for (let r = 0; r < R; r++) {
-        if (done[r]) {
+        const row = rows[r]!;
+        if (row.done) {
           next[r] = pad;
           continue;
         }
-        logSoftmax(values, r * V, V, logp);
-        const id = choose(logp, allowed, o, rngs[r]!);
-        const top =
-          o.topLogprobs > 0
-            ? [...allowed]
-                .sort((a, b) => logp[b]! - logp[a]!)
-                .slice(0, o.topLogprobs)
-                .map((i) => ({ id: i, logprob: logp[i]! }))
-            : [];
-        const choice: TokenChoice = {
-          id,
-          logprob: logp[id]!,
-          samplingLogprob: tempered(logp, id, o.temperature, V),
-          top,
-        };
-        next[r] = id;
-        out[r]!.tokens.push(choice);
-        if (id === end) {
-          done[r] = true;
-          out[r]!.finishReason = "stop";
-          events.onToken?.(r, choice, "");
-          continue;
-        }
-        bytes[r]!.push(...tok.tokenBytes(id));
-        const text = decoder.decode(Uint8Array.from(bytes[r]!));
-        const added = text.slice(out[r]!.text.length);
-        out[r]!.text = text;
-        const hit = o.stop.map((stop) => text.indexOf(stop)).filter((i) => i >= 0);
-        if (hit.length > 0) {
-          out[r]!.text = text.slice(0, Math.min(...hit));
-          done[r] = true;
-          out[r]!.finishReason = "stop";
-          events.onToken?.(
-            r,
-            choice,
-            added.slice(0, Math.max(0, added.length - (text.length - out[r]!.text.length))),
-          );
-          continue;
-        }
-        events.onToken?.(r, choice, added);
+        const { choice, text } = pickToken(row, values, r * V, o, k);
+        next[r] = choice.id;
+        events.onToken?.(r, choice, text);
       }
       // a listener (a streaming client) needs the event loop to turn between tokens: on wasm and
       // cpu every await here resolves as a microtask, so without this the tokens would reach the
       // socket only when the whole generation is done, and a client's going away would not be seen
       if (events.onToken || events.signal) await yieldToEventLoop();
-      if (done.every(Boolean) || s === steps - 1 || events.signal?.aborted) break;
+      if (rows.every((row) => row.done) || s === steps - 1 || events.signal?.aborted) break;
       const L = cache.length + 1;
       logits = tf.tidy(() => {
         const posT = tf.tensor2d(
@@ -255,5 +315,5 @@ export async function sample(
   } finally {
     for (const t of [...cache.k, ...cache.v]) t?.dispose();
   }
-  return out;
+  return rows.map((row) => row.out);
 }

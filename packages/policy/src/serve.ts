@@ -1,7 +1,8 @@
 // An OpenAI-compatible HTTP server for a policy checkpoint, on Hono: /v1/models,
 // /v1/chat/completions and /v1/completions, streaming over SSE. Requests are validated with zod and
-// answered with the OpenAI error shape; generations run one at a time, in arrival order, so they
-// never interleave, and a streamed generation stops when its client goes away.
+// answered with the OpenAI error shape. Generations share one running batch (engine.ts: requests
+// join and leave at token granularity, each getting what it would get alone), and a streamed
+// generation stops when its client goes away.
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -11,8 +12,9 @@ import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { type ChatMessage, renderChat } from "./chat.js";
+import { createEngine } from "./engine.js";
 import type { Model } from "./model.js";
-import { type Completion, type SampleOptionsInput, sample, type TokenChoice } from "./sample.js";
+import type { Completion, SampleOptionsInput, TokenChoice } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 const MAX_BODY = 1 << 20;
@@ -92,27 +94,29 @@ export interface ServerHandle {
   close(): Promise<void>;
   /** Requests answered so far (for tests and logs). */
   readonly served: number;
+  /** The most completions decoded together in one batch so far. */
+  readonly peakRows: number;
 }
 
 export async function startServer(
   policy: Policy,
-  { host = "127.0.0.1", port = 8000, log = (_: string) => {} } = {},
+  {
+    host = "127.0.0.1",
+    port = 8000,
+    log = (_: string) => {},
+    maxRows = 64,
+  }: { host?: string; port?: number; log?: (line: string) => void; maxRows?: number } = {},
 ): Promise<ServerHandle> {
   const { model, tokenizer: tok, id } = policy;
   const created = Math.floor(Date.now() / 1000);
-  let queue: Promise<unknown> = Promise.resolve();
   let served = 0;
-  /** Runs jobs one at a time, in arrival order. */
-  const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
-    const run = queue.then(job, job);
-    queue = run.catch(() => {});
-    return run;
-  };
+  /** Every generation's rows in one running batch, up to maxRows; requests beyond wait their turn. */
+  const engine = createEngine(model, tok, { maxRows });
 
   /**
    * Answers with a server-sent event stream: `write` sends a chunk carrying the completion's id,
    * type, time and model. A client that goes away aborts `signal`, which stops the generation, so
-   * the queue moves on to the next request instead of finishing text nobody reads.
+   * its rows leave the batch instead of finishing text nobody reads.
    */
   const eventStream = (
     c: Context,
@@ -238,34 +242,32 @@ export async function startServer(
           chunk([
             { index: i, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null },
           ]);
-        const completions = await enqueue(() =>
-          sample(model, tok, [prompt], o, {
-            signal,
-            onToken: (row, token, text) => {
-              if (text || body.logprobs)
-                chunk([
-                  {
-                    index: row,
-                    delta: { content: text },
-                    logprobs: body.logprobs
-                      ? {
-                          content: [
-                            { ...logprob(token.id, token.logprob, tokenText(token)), top_logprobs: [] },
-                          ],
-                        }
-                      : null,
-                    finish_reason: null,
-                  },
-                ]);
-            },
-          }),
-        );
+        const completions = await engine.complete([prompt], o, {
+          signal,
+          onToken: (row, token, text) => {
+            if (text || body.logprobs)
+              chunk([
+                {
+                  index: row,
+                  delta: { content: text },
+                  logprobs: body.logprobs
+                    ? {
+                        content: [
+                          { ...logprob(token.id, token.logprob, tokenText(token)), top_logprobs: [] },
+                        ],
+                      }
+                    : null,
+                  finish_reason: null,
+                },
+              ]);
+          },
+        });
         for (const [i, c] of completions.entries())
           chunk([{ index: i, delta: {}, logprobs: null, finish_reason: c.finishReason }]);
         if (body.stream_options?.include_usage) chunk([], { usage: usageOf(prompt.length, completions) });
         return completions;
       });
-    const completions = await enqueue(() => sample(model, tok, [prompt], o));
+    const completions = await engine.complete([prompt], o);
     return c.json(
       envelope(completionId, "chat.completion", {
         choices: completions.map((c, i) => ({
@@ -307,19 +309,17 @@ export async function startServer(
     };
     if (body.stream)
       return eventStream(c, completionId, "text_completion", async (chunk, signal) => {
-        const result = await enqueue(() =>
-          sample(model, tok, prompts, o, {
-            signal,
-            onToken: (row, _token, text) => {
-              if (text) chunk([{ index: row, text, logprobs: null, finish_reason: null }]);
-            },
-          }),
-        );
+        const result = await engine.complete(prompts, o, {
+          signal,
+          onToken: (row, _token, text) => {
+            if (text) chunk([{ index: row, text, logprobs: null, finish_reason: null }]);
+          },
+        });
         for (const [i, c] of result.entries())
           chunk([{ index: i, text: "", logprobs: null, finish_reason: c.finishReason }]);
         return result;
       });
-    const result = await enqueue(() => sample(model, tok, prompts, o));
+    const result = await engine.complete(prompts, o);
     return c.json(
       envelope(completionId, "text_completion", {
         choices: result.map((c, i) => ({
@@ -381,9 +381,15 @@ export async function startServer(
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.address}:${address.port}/v1`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close();
+    },
     get served() {
       return served;
+    },
+    get peakRows() {
+      return engine.load().peak;
     },
   };
 }

@@ -138,19 +138,22 @@ describe("OpenAI-compatible server, through the official client", () => {
     expect((await fetch(`${server.url}/models`, { method: "DELETE" })).status).toBe(405);
   });
 
-  it("handles concurrent requests one at a time, each getting what it gets alone", async () => {
-    const asks = [1, 2, 3, 4].map((seed) => ({
+  it("batches concurrent requests together, each getting what it gets alone", async () => {
+    const asks = [1, 2, 3, 4, 5, 6].map((seed) => ({
       model: "tiny",
-      messages,
-      max_tokens: 6,
+      messages: [{ role: "user" as const, content: "What is 2 + 2?".repeat((seed % 3) + 1) }],
+      max_tokens: 4 + 3 * seed,
+      n: (seed % 2) + 1,
       seed,
-      temperature: 1,
+      temperature: seed === 3 ? 0 : 1,
     }));
+    const texts = (r: OpenAI.ChatCompletion) => r.choices.map((c) => c.message.content);
     const alone = [];
-    for (const a of asks) alone.push((await client.chat.completions.create(a)).choices[0]!.message.content);
+    for (const a of asks) alone.push(texts(await client.chat.completions.create(a)));
     const before = tf.memory().numTensors;
     const together = await Promise.all(asks.map((a) => client.chat.completions.create(a)));
-    expect(together.map((r) => r.choices[0]!.message.content)).toEqual(alone);
+    expect(together.map(texts)).toEqual(alone);
+    expect(server.peakRows).toBeGreaterThan(2); // they shared the batch
     expect(tf.memory().numTensors).toBe(before);
   });
 
