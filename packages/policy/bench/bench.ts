@@ -1,7 +1,13 @@
-// Training and sampling throughput by model size and backend:
+// Training and sampling throughput by model size and backend, beside PyTorch in the same run:
 //   npm run bench -w @reasonlab/policy -- [--backends wasm,cpu,webgpu] [--sizes small,medium] [--steps N]
+//     [--profile]   per-op time of one training step and one sampled token, and kernels per step
+//     [--no-anchor] skip the PyTorch reference (bench/torch_reference.py, run when
+//                   `/usr/bin/python3 -c "import torch"` works, one thread)
 // Sizes "small" and "large" are the models of the PyTorch reference (../shared/gpu-host/reference).
+import { spawnSync } from "node:child_process";
 import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BackendName, loadBackend } from "../src/backend.js";
 import { countParams, initModel, lossOf, type ModelConfigInput } from "../src/model.js";
@@ -24,8 +30,14 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "small,medium" },
     steps: { type: "string", default: "5" },
     "sample-tokens": { type: "string", default: "48" },
+    profile: { type: "boolean", default: false },
+    "no-anchor": { type: "boolean", default: false },
   },
 });
+/** Our figures, for the comparison with PyTorch at the end. */
+const ours: { backend: string; size: string; train: number; sample: number }[] = [];
+/** Per-op profiles, printed after the table. */
+const profiles: string[] = [];
 const steps = Number(values.steps);
 const tok = byteTokenizer();
 
@@ -80,6 +92,30 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const out = await sample(model, tok, prompts, { maxTokens, temperature: 1, seed: 1 });
     const sampled = out.reduce((n, c) => n + c.tokens.length, 0);
     const sampleRate = sampled / ((performance.now() - s0) / 1000);
+    ours.push({ backend: backend.name, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
+    if (values.profile) {
+      const train = await tf.profile(async () => {
+        await step();
+        return [];
+      });
+      // one sampled token: the same 16 rows, two tokens, less one (the prefill)
+      const tokens = (n: number) => async () => {
+        await sample(model, tok, prompts, { maxTokens: n, temperature: 1, seed: 1 });
+        return [];
+      };
+      const one = await tf.profile(tokens(1));
+      const two = await tf.profile(tokens(2));
+      profiles.push(
+        await profileTable(
+          `${backend.name} ${size}: one training step (B ${spec.B} x T ${T})`,
+          train.kernels,
+        ),
+        await profileTable(
+          `${backend.name} ${size}: one sampled token (16 rows, decode step with KV cache)`,
+          two.kernels.slice(one.kernels.length),
+        ),
+      );
+    }
     console.log(
       `${backend.name.padEnd(9)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round(
         (spec.B * T) / (ms / 1000),
@@ -89,5 +125,83 @@ for (const name of values.backends.split(",") as BackendName[]) {
     );
     tf.dispose([x, y]);
     for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();
+  }
+}
+
+for (const p of profiles) console.log(`\n${p}`);
+
+/** Kernels by total time: where a step goes, and how many kernels (GPU dispatches on webgpu) it runs. */
+async function profileTable(
+  title: string,
+  kernels: { name: string; kernelTimeMs: unknown }[],
+): Promise<string> {
+  const by = new Map<string, { ms: number; n: number }>();
+  let total = 0;
+  for (const k of kernels) {
+    const t = await k.kernelTimeMs;
+    const ms = typeof t === "number" ? t : 0;
+    const e = by.get(k.name) ?? { ms: 0, n: 0 };
+    e.ms += ms;
+    e.n += 1;
+    by.set(k.name, e);
+    total += ms;
+  }
+  const rows = [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+  return [
+    `${title}: ${kernels.length} kernels, ${total.toFixed(1)} ms in kernels`,
+    "  op                       calls       ms   share",
+    ...rows.map(
+      ([name, e]) =>
+        `  ${name.padEnd(22)} ${String(e.n).padStart(7)} ${e.ms.toFixed(1).padStart(8)} ${((100 * e.ms) / (total || 1)).toFixed(1).padStart(6)}%`,
+    ),
+  ].join("\n");
+}
+
+// ---- the anchor: PyTorch on the same models, in this same run (machines differ too much to compare across runs)
+const env = { ...process.env };
+delete env.OPENBLAS_CORETYPE; // set for tfjs elsewhere, they slow OpenBLAS down here
+delete env.OPENBLAS_L2_SIZE;
+const python = "/usr/bin/python3";
+const hasTorch = !values["no-anchor"] && spawnSync(python, ["-c", "import torch"], { env }).status === 0;
+if (!hasTorch)
+  console.log(
+    values["no-anchor"]
+      ? "\nPyTorch anchor skipped (--no-anchor)"
+      : "\nPyTorch anchor: not run (/usr/bin/python3 cannot import torch; Debian: apt-get install python3-torch)",
+  );
+else {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "torch_reference.py");
+  console.log("\nPyTorch (one thread), same models, same run; ratio = ours / PyTorch");
+  console.log("size    torch train tok/s  torch sample tok/s   backend   train ratio  sample ratio");
+  for (const size of values.sizes.split(",")) {
+    const { model, B } = SIZES[size]!;
+    const r = spawnSync(
+      python,
+      [
+        script,
+        ...[
+          model.dModel,
+          model.nLayers,
+          model.nHeads,
+          model.contextLength,
+          B,
+          steps,
+          values["sample-tokens"],
+        ].map(String),
+      ],
+      { env, encoding: "utf8" },
+    );
+    const line = r.stdout.trim().split("\n").at(-1) ?? "";
+    let torch: { train_tokens_per_s: number; sample_tokens_per_s: number };
+    try {
+      torch = JSON.parse(line);
+    } catch {
+      console.log(`${size.padEnd(7)} the reference failed: ${(r.stderr || line).trim().split("\n").at(-1)}`);
+      continue;
+    }
+    for (const o of ours.filter((x) => x.size === size))
+      console.log(
+        `${size.padEnd(7)} ${String(torch.train_tokens_per_s).padStart(17)} ${String(torch.sample_tokens_per_s).padStart(19)}   ${o.backend.padEnd(9)} ${(o.train / torch.train_tokens_per_s).toFixed(3).padStart(11)} ${(o.sample / torch.sample_tokens_per_s).toFixed(3).padStart(13)}`,
+      );
   }
 }
