@@ -300,4 +300,54 @@ describe("distributed mode on Redis", () => {
     for (const w of workers) w.kill("SIGTERM");
     await Promise.all(workers.map(exited));
   });
+
+  it("RL in Chromium through a worker: browser rollouts are sampled there and kept in the trainer's run", async () => {
+    const w = await worker();
+    const file = path.join(root, "browser.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: "browser",
+        seed: 1,
+        backend: "wasm",
+        runs: path.join(root, "runs"),
+        tokenizer: { kind: "bytes" },
+        model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 1024 },
+        stages: [
+          {
+            stage: "pretrain",
+            steps: 1,
+            batchSize: 2,
+            data: { families: ["add"], difficulties: [1], perCell: 8 },
+            accuracyProblems: 0,
+          },
+          {
+            stage: "rl",
+            steps: 2,
+            environment: { name: "browser", families: ["click-button"], maxTurns: 1, recordEvery: 1 },
+            promptsPerStep: 2,
+            groupSize: 2,
+            maxTokens: 6,
+            maskTruncated: false,
+            accuracyProblems: 0,
+            samplesPerStep: 4,
+          },
+        ],
+      }),
+    );
+    const trained = await run(["train", "--config", file, "--redis", redis.url]);
+    expect(trained.code, trained.stderr + trained.stdout).toBe(0);
+    const dir = rlDir("browser")!;
+    const samples = openRun(dir).read("samples").records;
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.every((s) => String(s.meta!.worker).endsWith(`:${w.pid}`))).toBe(true);
+    // the worker shares this file system: its episodes land in the trainer's run, screenshots and all
+    const episodes = fs.readdirSync(path.join(dir, "episodes"));
+    expect(episodes.length).toBe(8);
+    expect(fs.readdirSync(path.join(dir, "episodes", episodes[0]!)).some((f) => f.endsWith(".png"))).toBe(
+      true,
+    );
+    w.kill("SIGTERM");
+    await exited(w);
+  });
 });

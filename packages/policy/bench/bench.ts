@@ -94,25 +94,27 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const sampleRate = sampled / ((performance.now() - s0) / 1000);
     ours.push({ backend: backend.name, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
     if (values.profile) {
-      const train = await tf.profile(async () => {
-        await step();
-        return [];
-      });
-      // one sampled token: the same 16 rows, two tokens, less one (the prefill)
-      const tokens = (n: number) => async () => {
-        await sample(model, tok, prompts, { maxTokens: n, temperature: 1, seed: 1 });
-        return [];
-      };
-      const one = await tf.profile(tokens(1));
-      const two = await tf.profile(tokens(2));
+      // tf.profile answers with one object it reuses, so each call's kernel list is taken at once
+      const kernelsOf = async (f: () => Promise<unknown>) =>
+        (
+          await tf.profile(async () => {
+            await f();
+            return [];
+          })
+        ).kernels;
+      const train = await kernelsOf(step);
+      // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
+      const one = await kernelsOf(() =>
+        sample(model, tok, prompts, { maxTokens: 1, temperature: 1, seed: 1 }),
+      );
+      const two = await kernelsOf(() =>
+        sample(model, tok, prompts, { maxTokens: 2, temperature: 1, seed: 1 }),
+      );
       profiles.push(
-        await profileTable(
-          `${backend.name} ${size}: one training step (B ${spec.B} x T ${T})`,
-          train.kernels,
-        ),
+        await profileTable(`${backend.name} ${size}: one training step (B ${spec.B} x T ${T})`, train),
         await profileTable(
           `${backend.name} ${size}: one sampled token (16 rows, decode step with KV cache)`,
-          two.kernels.slice(one.kernels.length),
+          two.slice(one.length),
         ),
       );
     }
@@ -167,7 +169,7 @@ if (!hasTorch)
   console.log(
     values["no-anchor"]
       ? "\nPyTorch anchor skipped (--no-anchor)"
-      : "\nPyTorch anchor: not run (/usr/bin/python3 cannot import torch; Debian: apt-get install python3-torch)",
+      : "\nPyTorch anchor: not run (/usr/bin/python3 cannot import torch; on Debian: apt-get install python3-torch libopenblas0-pthread)",
   );
 else {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "torch_reference.py");
