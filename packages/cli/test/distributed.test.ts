@@ -65,9 +65,19 @@ const until = async (check: () => boolean, ms = 60_000) => {
   }
 };
 
-/** The toy environment (env-math's "digits"): a fresh policy learns it in a dozen steps. */
-function digitsConfig(name: string, steps: number, checkpointEvery: number) {
+/**
+ * A config file: one pretraining step of a tiny byte-level model (an RL stage needs a trained
+ * start), then the RL stage given.
+ */
+function rlConfig(name: string, rl: object, contextLength = 96) {
   const file = path.join(root, `${name}.json`);
+  const pretrain = {
+    stage: "pretrain",
+    steps: 1,
+    batchSize: 2,
+    data: { families: ["add"], difficulties: [1], perCell: 8 },
+    accuracyProblems: 0,
+  };
   fs.writeFileSync(
     file,
     JSON.stringify({
@@ -76,34 +86,26 @@ function digitsConfig(name: string, steps: number, checkpointEvery: number) {
       backend: "wasm",
       runs: path.join(root, "runs"),
       tokenizer: { kind: "bytes" },
-      model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 96 },
-      stages: [
-        {
-          stage: "pretrain",
-          steps: 1,
-          batchSize: 2,
-          data: { families: ["add"], difficulties: [1], perCell: 8 },
-          accuracyProblems: 0,
-        },
-        {
-          stage: "rl",
-          steps,
-          environment: { name: "digits", families: ["digits"] },
-          promptsPerStep: 4,
-          groupSize: 8,
-          maxTokens: 6,
-          maskTruncated: false,
-          accuracyProblems: 0,
-          evalEvery: 1000,
-          checkpointEvery,
-          samplesPerStep: 32,
-          optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
-        },
-      ],
+      model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength },
+      stages: [pretrain, { stage: "rl", maskTruncated: false, accuracyProblems: 0, ...rl }],
     }),
   );
   return file;
 }
+
+/** The toy environment (env-math's "digits"): a fresh policy learns it in a dozen steps. */
+const digitsConfig = (name: string, steps: number, checkpointEvery: number) =>
+  rlConfig(name, {
+    steps,
+    environment: { name: "digits", families: ["digits"] },
+    promptsPerStep: 4,
+    groupSize: 8,
+    maxTokens: 6,
+    evalEvery: 1000,
+    checkpointEvery,
+    samplesPerStep: 32,
+    optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
+  });
 
 const rlDir = (name: string) => {
   const d = fs.readdirSync(path.join(root, "runs")).find((x) => x.includes(`-${name}-rl-`));
@@ -303,37 +305,17 @@ describe("distributed mode on Redis", () => {
 
   it("RL in Chromium through a worker: browser rollouts are sampled there and kept in the trainer's run", async () => {
     const w = await worker();
-    const file = path.join(root, "browser.json");
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        name: "browser",
-        seed: 1,
-        backend: "wasm",
-        runs: path.join(root, "runs"),
-        tokenizer: { kind: "bytes" },
-        model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 1024 },
-        stages: [
-          {
-            stage: "pretrain",
-            steps: 1,
-            batchSize: 2,
-            data: { families: ["add"], difficulties: [1], perCell: 8 },
-            accuracyProblems: 0,
-          },
-          {
-            stage: "rl",
-            steps: 2,
-            environment: { name: "browser", families: ["click-button"], maxTurns: 1, recordEvery: 1 },
-            promptsPerStep: 2,
-            groupSize: 2,
-            maxTokens: 6,
-            maskTruncated: false,
-            accuracyProblems: 0,
-            samplesPerStep: 4,
-          },
-        ],
-      }),
+    const file = rlConfig(
+      "browser",
+      {
+        steps: 2,
+        environment: { name: "browser", families: ["click-button"], maxTurns: 1, recordEvery: 1 },
+        promptsPerStep: 2,
+        groupSize: 2,
+        maxTokens: 6,
+        samplesPerStep: 4,
+      },
+      1024,
     );
     const trained = await run(["train", "--config", file, "--redis", redis.url]);
     expect(trained.code, trained.stderr + trained.stdout).toBe(0);
