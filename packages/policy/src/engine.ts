@@ -290,7 +290,13 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
     async close() {
       closed = true;
       await running;
-      for (const req of waiting.splice(0)) req.reject(new Error("the engine was closed"));
+      // requests mid-generation or waiting get an answer too, not a promise that never settles
+      const open = [...new Set(live.map((l) => l.req)), ...waiting.splice(0)].filter((r) => !r.finished);
+      for (const req of open) req.reject(new Error("the engine was closed"));
+      tf.dispose([...cache.k, ...cache.v, ...(logits ? [logits] : [])]);
+      live = [];
+      cache = { k: [], v: [], length: 0 };
+      logits = null;
     },
   };
 }

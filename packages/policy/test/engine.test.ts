@@ -101,4 +101,21 @@ describe("continuous batching", () => {
       );
     await engine.close();
   });
+
+  it("closing it answers the requests still decoding with an error instead of leaving them hanging", async () => {
+    const model = initModel(tf, config, 23);
+    const engine = createEngine(model, tok);
+    let started!: () => void;
+    const first = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const pending = engine.complete(
+      [prompt("long")],
+      { temperature: 1, maxTokens: 80, seed: 1 },
+      { onToken: () => started() },
+    );
+    await first;
+    await engine.close();
+    await expect(pending).rejects.toThrow(/engine was closed/);
+  });
 });
