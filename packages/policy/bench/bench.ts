@@ -1,6 +1,6 @@
 // Training and sampling throughput by model size and backend, beside PyTorch in the same run:
 //   npm run bench -w @reasonlab/policy -- [--backends wasm,cpu,webgpu] [--sizes small,medium] [--steps N]
-//     [--profile]   per-op time of one training step and one sampled token, and kernels per step
+//     [--profile]   per-op time of one training step and one sampled token
 //     [--no-anchor] skip the PyTorch reference (bench/torch_reference.py, run when
 //                   `/usr/bin/python3 -c "import torch"` works, one thread)
 // Sizes "small" and "large" are the models of the PyTorch reference (../shared/gpu-host/reference).
@@ -44,7 +44,9 @@ const tok = byteTokenizer();
 console.log(
   `policy benchmark: node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"})`,
 );
-console.log("backend   size    params     B x T      train ms/step  train tok/s   sample tok/s (batch 16)");
+console.log(
+  "backend   size    params     B x T      train ms/step  train tok/s   sample tok/s (batch 16)  kernels/step  kernels/token",
+);
 for (const name of values.backends.split(",") as BackendName[]) {
   let backend: Awaited<ReturnType<typeof loadBackend>>;
   try {
@@ -93,37 +95,36 @@ for (const name of values.backends.split(",") as BackendName[]) {
     const sampled = out.reduce((n, c) => n + c.tokens.length, 0);
     const sampleRate = sampled / ((performance.now() - s0) / 1000);
     ours.push({ backend: backend.name, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
-    if (values.profile) {
-      // tf.profile answers with one object it reuses, so each call's kernel list is taken at once
-      const kernelsOf = async (f: () => Promise<unknown>) =>
-        (
-          await tf.profile(async () => {
-            await f();
-            return [];
-          })
-        ).kernels;
-      const train = await kernelsOf(step);
-      // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
-      const one = await kernelsOf(() =>
-        sample(model, tok, prompts, { maxTokens: 1, temperature: 1, seed: 1 }),
-      );
-      const two = await kernelsOf(() =>
-        sample(model, tok, prompts, { maxTokens: 2, temperature: 1, seed: 1 }),
-      );
+    // Kernels per training step and per sampled token: on webgpu, the GPU dispatches (reshapes
+    // aside). tf.profile answers with one object it reuses, so each call's list is taken at once.
+    const kernelsOf = async (f: () => Promise<unknown>) =>
+      (
+        await tf.profile(async () => {
+          await f();
+          return [];
+        })
+      ).kernels;
+    const train = await kernelsOf(step);
+    // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
+    const one = await kernelsOf(() => sample(model, tok, prompts, { maxTokens: 1, temperature: 1, seed: 1 }));
+    const two = await kernelsOf(() => sample(model, tok, prompts, { maxTokens: 2, temperature: 1, seed: 1 }));
+    const perToken = two.slice(one.length);
+    if (values.profile)
       profiles.push(
         await profileTable(`${backend.name} ${size}: one training step (B ${spec.B} x T ${T})`, train),
         await profileTable(
           `${backend.name} ${size}: one sampled token (16 rows, decode step with KV cache)`,
-          two.slice(one.length),
+          perToken,
         ),
       );
-    }
     console.log(
       `${backend.name.padEnd(9)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round(
         (spec.B * T) / (ms / 1000),
       )
         .toString()
-        .padStart(11)}  ${Math.round(sampleRate).toString().padStart(12)}`,
+        .padStart(
+          11,
+        )}  ${Math.round(sampleRate).toString().padStart(12)}  ${String(train.length).padStart(21)}  ${String(perToken.length).padStart(13)}`,
     );
     tf.dispose([x, y]);
     for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();
