@@ -144,4 +144,22 @@ describe("the browser environment", () => {
       expect(fs.statSync(run.episodeFile(episodes[0]!.id, s.screenshot!)!).size).toBeGreaterThan(1000);
     fs.rmSync(runDir, { recursive: true, force: true });
   });
+  it("starts its own Chromium only with the first episode: drawing tasks needs none (a trainer whose rollouts run on workers)", async () => {
+    const own = await browserEnvironment({ families: ["click-button"], seed: 9, maxTurns: 1 });
+    try {
+      const task = own.nextTask();
+      expect(task.family).toBe("click-button");
+      expect(own.pages()).toBe(0);
+      const episode = await own.reset(task);
+      expect(episode.messages[0]!.content).toContain("Goal:");
+      expect(own.pages()).toBe(1);
+      await episode.close();
+    } finally {
+      await own.close();
+    }
+    // closed before any episode: nothing was started, nothing to stop
+    const unused = await browserEnvironment({ families: ["click-button"], seed: 9 });
+    unused.nextTask();
+    await unused.close();
+  });
 });

@@ -43,10 +43,14 @@ export const observationMessage = (text: string) => ({ role: "user" as const, co
 
 export async function browserEnvironment(options: BrowserEnvironmentOptions): Promise<BrowserEnvironment> {
   for (const f of options.families) getTaskFamily(f);
-  const ownBrowser = !options.browser;
-  const browser = options.browser ?? (await launchChromium());
-  const ownServer = !options.server;
-  const server = options.server ?? (await startTaskServer());
+  // Chromium and the task server start with the first episode: a trainer whose rollouts run on
+  // worker machines (`--redis`) only draws tasks here, and needs no browser of its own
+  let started: Promise<{ browser: Browser; server: TaskServer }> | null = null;
+  const start = () =>
+    (started ??= (async () => ({
+      browser: options.browser ?? (await launchChromium()),
+      server: options.server ?? (await startTaskServer()),
+    }))());
   const idle: TaskEnv[] = [];
   const all: TaskEnv[] = [];
   let drawn = typeof options.saved?.drawn === "number" ? options.saved.drawn : 0;
@@ -54,7 +58,7 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
   const maxTurns = options.maxTurns ?? 8;
 
   const acquire = async () => {
-    const env = idle.pop() ?? (await createTaskEnv({ browser, server, screenshots: false }));
+    const env = idle.pop() ?? (await createTaskEnv({ ...(await start()), screenshots: false }));
     if (!all.includes(env)) all.push(env);
     return env;
   };
@@ -153,8 +157,10 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
     pages: () => all.length,
     async close() {
       await Promise.all(all.map((e) => e.close()));
-      if (ownServer) await server.close();
-      if (ownBrowser) await browser.close();
+      const running = await started?.catch(() => null);
+      if (!running) return;
+      if (!options.server) await running.server.close();
+      if (!options.browser) await running.browser.close();
     },
   };
 }
