@@ -2,9 +2,8 @@
 // (BullMQ) and runs them with this machine's copy of the project: RL rollouts (policy), eval
 // shards and operator episodes (eval, with Chromium). Jobs carry data only.
 import { defineCommand } from "@reasonlab/command";
+import { QUEUES, QueueName } from "@reasonlab/queue/jobs"; // zod only: --help stays instant
 import { z } from "zod";
-
-const QUEUES = ["rollouts", "eval", "episodes"] as const;
 
 export const workerCommand = defineCommand({
   name: "worker",
@@ -46,7 +45,7 @@ the jobs in hand, then exit.`,
           .map((q) => q.trim())
           .filter(Boolean),
       )
-      .pipe(z.array(z.enum(QUEUES)).min(1)),
+      .pipe(z.array(QueueName).min(1)),
     concurrency: z.coerce.number().int().min(1).max(64),
     backend: z.string(),
     lockMs: z.coerce.number().int().min(200),

@@ -1,13 +1,16 @@
 // The chat pieces of the math environments (environment.ts): the prompts, and the calculator tool.
 // A completion that ends in <calc>...</calc> gets the result and another turn: tools fill the holes
 // that mental arithmetic leaves.
+import { z } from "zod";
 import { evaluateExpression } from "./expr.js";
 import { formatRational } from "./rational.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant" | "tool";
-  content: string;
-}
+/** One turn of a chat: what chats files, rollout transcripts and eval jobs carry. */
+export const ChatMessage = z.object({
+  role: z.enum(["system", "user", "assistant", "tool"]),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
 
 export const CALC_OPEN = "<calc>";
 export const CALC_CLOSE = "</calc>";

@@ -11,6 +11,7 @@ import {
 import { yieldToEventLoop } from "@reasonlab/policy/event-loop";
 import type { EvalResultRecord, EvalSampleRecord, RunWriter } from "@reasonlab/runs";
 import type { Completer } from "./models.js";
+import { mapLimit } from "./pool.js";
 import { bootstrapMean, type Estimate, majorityAtK, passAtK, proportion } from "./stats.js";
 import { type EvalItem, type MathSuite, mathItems } from "./suites.js";
 
@@ -92,12 +93,10 @@ export async function evaluateMath(
 ): Promise<Outcome> {
   const t0 = performance.now();
   const items = mathItems(suite);
-  const scored: Scored[] = [];
   const chunks = Array.from({ length: Math.ceil(items.length / batch) }, (_, c) => c * batch);
-  const answers = new Map<number, Scored[]>();
   let done = 0;
   /** One chunk asked and scored; chunks are seeded by position, so any order gives the same results. */
-  const run = async (i: number) => {
+  const run = async (i: number): Promise<Scored[]> => {
     await yieldToEventLoop(); // in-process models never yield; let Ctrl+C and SIGTERM through
     const chunk = items.slice(i, i + batch);
     const chats = chunk.map((it) =>
@@ -109,39 +108,31 @@ export async function evaluateMath(
       maxTokens: suite.maxTokens,
       seed: suite.seed * 1_000_003 + i,
     });
-    answers.set(
-      i,
-      chunk.map((item, j) => ({
-        item,
-        attempts: completions[j]!.map((c) => {
-          const v = verify(item.problem, c.text);
-          const { reward } = scoreCompletion(DEFAULT_REWARDS, {
-            problem: item.problem,
-            completion: c.text,
-            verdict: v,
-          });
-          return {
-            text: c.text,
-            tokens: c.tokens,
-            extracted: v.extracted,
-            correct: v.correct,
-            reward,
-            ...(c.error ? { error: c.error } : {}),
-          };
-        }),
-      })),
-    );
+    const answers = chunk.map((item, j) => ({
+      item,
+      attempts: completions[j]!.map((c) => {
+        const v = verify(item.problem, c.text);
+        const { reward } = scoreCompletion(DEFAULT_REWARDS, {
+          problem: item.problem,
+          completion: c.text,
+          verdict: v,
+        });
+        return {
+          text: c.text,
+          tokens: c.tokens,
+          extracted: v.extracted,
+          correct: v.correct,
+          reward,
+          ...(c.error ? { error: c.error } : {}),
+        };
+      }),
+    }));
     done += chunk.length;
     onProgress?.(done, items.length);
+    return answers;
   };
   // a queue-backed model takes several chunks at once (one per worker); in-process, one at a time
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(model.parallel ?? 1, chunks.length)) }, async () => {
-      while (next < chunks.length) await run(chunks[next++]!);
-    }),
-  );
-  for (const i of chunks) scored.push(...answers.get(i)!);
+  const scored = (await mapLimit(chunks, model.parallel ?? 1, run)).flat();
   const groups = new Map<string, Scored[]>();
   for (const s of scored) groups.set(s.item.group, [...(groups.get(s.item.group) ?? []), s]);
   const breakdown: Record<string, Metrics> = {};

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { ChatMessage } from "@reasonlab/env-math";
 import { checkpointStep, openRun } from "@reasonlab/runs";
 import { z } from "zod";
+import { mapLimit } from "./pool.js";
 
 export interface CompletionText {
   text: string;
@@ -150,39 +151,35 @@ export async function endpointModel({
     // several chunks of a suite in flight: a batching server (reasonlab serve) always has the
     // next requests waiting when one finishes, instead of draining at every chunk's end
     parallel: 4,
-    async complete(chats, o) {
-      const out: CompletionText[][] = new Array(chats.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < chats.length) {
-          const i = next++;
-          try {
-            const r = await client.chat.completions.create({
-              model,
-              messages: chats[i]!.map((m) => ({
-                role: m.role === "tool" ? "user" : m.role,
-                content: m.content,
-              })),
-              n: o.n,
-              temperature: o.temperature,
-              max_tokens: o.maxTokens,
-              seed: o.seed + i,
-            });
-            const perChoice = r.usage ? r.usage.completion_tokens / Math.max(1, r.choices.length) : null;
-            out[i] = r.choices.map((c) => ({ text: c.message.content ?? "", tokens: perChoice }));
-            while (out[i]!.length < o.n)
-              out[i]!.push({ text: "", tokens: null, error: "the endpoint returned fewer choices than n" });
-          } catch (e) {
-            const error = e instanceof Error ? e.message : String(e);
-            if (/ECONNREFUSED|fetch failed|Connection error/i.test(error))
-              throw new Error(`${model}: cannot reach the endpoint: ${error}`);
-            out[i] = Array.from({ length: o.n }, () => ({ text: "", tokens: null, error }));
-          }
+    complete: (chats, o) =>
+      mapLimit(chats, concurrency, async (chat, i): Promise<CompletionText[]> => {
+        try {
+          const r = await client.chat.completions.create({
+            model,
+            messages: chat.map((m) => ({
+              role: m.role === "tool" ? "user" : m.role,
+              content: m.content,
+            })),
+            n: o.n,
+            temperature: o.temperature,
+            max_tokens: o.maxTokens,
+            seed: o.seed + i,
+          });
+          const perChoice = r.usage ? r.usage.completion_tokens / Math.max(1, r.choices.length) : null;
+          const out: CompletionText[] = r.choices.map((c) => ({
+            text: c.message.content ?? "",
+            tokens: perChoice,
+          }));
+          while (out.length < o.n)
+            out.push({ text: "", tokens: null, error: "the endpoint returned fewer choices than n" });
+          return out;
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          if (/ECONNREFUSED|fetch failed|Connection error/i.test(error))
+            throw new Error(`${model}: cannot reach the endpoint: ${error}`);
+          return Array.from({ length: o.n }, () => ({ text: "", tokens: null, error }));
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, chats.length) }, worker));
-      return out;
-    },
+      }),
     async close() {},
   };
 }

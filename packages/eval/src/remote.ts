@@ -4,6 +4,7 @@
 // whatever order shards finish. The caller assembles them and commits the evaluation once
 // (recordEvaluation's eval id); a retried shard is still one result.
 import { createHash, randomUUID } from "node:crypto";
+import { ChatMessage } from "@reasonlab/env-math";
 import type { QueueClient } from "@reasonlab/queue";
 import { z } from "zod";
 import {
@@ -24,10 +25,9 @@ export const JobModel = z.discriminatedUnion("kind", [
 ]);
 export type JobModel = z.infer<typeof JobModel>;
 
-const Message = z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string() });
 const CompletePayload = z.object({
   model: JobModel,
-  chats: z.array(z.array(Message)),
+  chats: z.array(z.array(ChatMessage)),
   options: z.object({
     n: z.number().int().min(1),
     temperature: z.number().min(0),
@@ -56,15 +56,6 @@ const Rows = z.array(
     reason: z.string(),
   }),
 );
-
-const check = <S extends z.ZodType>(schema: S, data: unknown, what: string): z.infer<S> => {
-  const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  const i = r.error.issues[0]!;
-  throw new Error(
-    `${what}: a worker returned an invalid result: ${i.path.join(".") || "(root)"}: ${i.message}`,
-  );
-};
 
 /**
  * The model a spec names, as jobs carry it: a checkpoint is published once, keyed by a hash of its
@@ -103,13 +94,12 @@ export async function remoteCompleter(url: string, spec: string): Promise<Comple
     ...(step !== undefined ? { step } : {}),
     parallel: Math.max(2, 2 * (await client.workers("eval"))),
     async complete(chats, options) {
-      const raw = await client.submit(
+      return (await client.submit(
         "eval",
         "complete",
         { model, chats, options },
-        { jobId: `eval.${session}.${options.seed}` },
-      );
-      return check(Completions, raw, "eval complete") as CompletionText[][];
+        { jobId: `eval.${session}.${options.seed}`, result: Completions },
+      )) as CompletionText[][];
     },
     close: () => client.close(),
   };
@@ -132,13 +122,12 @@ export async function remoteEpisodes(
     const total = families.length * suite.seeds;
     const shards = await Promise.all(
       families.map(async (family) => {
-        const raw = await client.submit(
+        const rows = await client.submit(
           "episodes",
           "operator-episodes",
           { model, suite, families: [family] },
-          { jobId: `episodes.${session}.${family}` },
+          { jobId: `episodes.${session}.${family}`, result: Rows },
         );
-        const rows = check(Rows, raw, `operator episodes of ${family}`);
         done += rows.length;
         onProgress?.(done, total);
         return rows;
@@ -150,46 +139,26 @@ export async function remoteEpisodes(
   }
 }
 
-type LoadedPolicy = {
-  model: import("@reasonlab/policy").Model;
-  tokenizer: import("@reasonlab/policy").Tokenizer;
-};
-
 /** The worker's side: the `eval` queue's `complete` and the `episodes` queue's `operator-episodes`. */
 export function evalJobs({ backend = "auto" } = {}) {
-  /** Published policies this worker has loaded, by key: the last two. */
-  const loaded = new Map<string, Promise<{ completer: Completer; policy: LoadedPolicy }>>();
-  const load = (key: string, name: string, blob: (key: string) => Promise<Buffer>) => {
-    let p = loaded.get(key);
-    if (!p) {
-      p = (async () => {
-        const policy = await import("@reasonlab/policy");
-        const { policyCompleter } = await import("./models.js");
-        const { tf } = await policy.loadBackend(policy.BackendName.parse(backend));
-        const { model, tokenizer } = policy.policyFromBytes(tf, await blob(key), key);
-        return {
-          completer: policyCompleter(policy, model, tokenizer, { name }),
-          policy: { model, tokenizer },
-        };
-      })();
-      loaded.set(key, p);
-      p.catch(() => loaded.delete(key));
-      while (loaded.size > 2) {
-        const [oldest, gone] = loaded.entries().next().value!;
-        loaded.delete(oldest);
-        void gone.then((g) => g.completer.close()).catch(() => {});
-      }
-    }
-    return p;
-  };
+  const policies = import("@reasonlab/policy").then((policy) =>
+    policy.policyCache({ backend: policy.BackendName.parse(backend) }),
+  );
+  policies.catch(() => {}); // a failure surfaces in the job that needs a policy
+  const load = async (key: string, blob: (key: string) => Promise<Buffer>) => (await policies)(key, blob);
   const complete = {
     queue: "eval" as const,
     kind: "complete",
     payload: CompletePayload,
     async run(p: z.infer<typeof CompletePayload>, ctx: { blob(key: string): Promise<Buffer> }) {
       if (p.model.kind === "expert") throw new Error("the expert answers operator suites only");
-      if (p.model.kind === "policy")
-        return (await load(p.model.key, p.model.name, ctx.blob)).completer.complete(p.chats, p.options);
+      if (p.model.kind === "policy") {
+        const { model, tokenizer } = await load(p.model.key, ctx.blob);
+        const { policyCompleter } = await import("./models.js");
+        return policyCompleter(await import("@reasonlab/policy"), model, tokenizer, {
+          name: p.model.name,
+        }).complete(p.chats, p.options);
+      }
       const { endpointModel } = await import("./models.js");
       const m = await endpointModel({
         model: p.model.model,
@@ -209,8 +178,7 @@ export function evalJobs({ backend = "auto" } = {}) {
       const { modelEpisodes, policyEpisodes } = await import("./operator.js");
       const onProgress = (done: number, total: number) => void ctx.progress({ done, total }).catch(() => {});
       if (p.model.kind === "policy") {
-        const { policy } = await load(p.model.key, p.model.name, ctx.blob);
-        return policyEpisodes(p.suite, p.families, policy, onProgress);
+        return policyEpisodes(p.suite, p.families, await load(p.model.key, ctx.blob), onProgress);
       }
       const spec =
         p.model.kind === "expert"

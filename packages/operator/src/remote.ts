@@ -44,12 +44,14 @@ export type RemoteEpisode = z.infer<typeof RemoteEpisode>;
 /** The worker's side: a browser per worker process, a fresh context per episode. */
 export function operateEpisodeJob() {
   let browser: Promise<Browser> | null = null;
-  const worker = `${os.hostname()}:${process.pid}`;
   return {
     queue: "episodes" as const,
     kind: "operate-episode",
     payload: EpisodeJob,
-    async run(p: EpisodeJob, ctx: { progress(v: object): Promise<void> }): Promise<RemoteEpisode> {
+    async run(
+      p: EpisodeJob,
+      ctx: { worker: string; progress(v: object): Promise<void> },
+    ): Promise<RemoteEpisode> {
       const op = await import("./index.js");
       const { createRun } = await import("@reasonlab/runs");
       browser ??= op.launchChromium();
@@ -90,7 +92,7 @@ export function operateEpisodeJob() {
           reward: result.reward ?? null,
           steps: result.steps,
           reason: result.reason,
-          worker,
+          worker: ctx.worker,
           episode:
             dir && episode
               ? {
@@ -131,15 +133,10 @@ export async function remoteEpisodes(
   try {
     return await Promise.all(
       jobs.map(async (job) => {
-        const raw = await client.submit("episodes", "operate-episode", job, {
+        const r = await client.submit("episodes", "operate-episode", job, {
           jobId: `${runId}.${job.family}.${job.seed}`,
+          result: RemoteEpisode,
         });
-        const parsed = RemoteEpisode.safeParse(raw);
-        if (!parsed.success)
-          throw new Error(
-            `episode ${job.family}/${job.seed}: a worker returned an invalid result: ${parsed.error.issues[0]!.path.join(".")}: ${parsed.error.issues[0]!.message}`,
-          );
-        const r = parsed.data;
         if (r.episode) {
           const dir = runPaths(run.dir).episode(r.episode.id);
           fs.mkdirSync(dir, { recursive: true });

@@ -1,11 +1,9 @@
 // The chat format: <|bos|><|user|>...<|end|><|assistant|>...<|end|>. Roles are special tokens,
 // which text can never spell, so a prompt cannot forge a turn.
+import type { ChatMessage } from "@reasonlab/env-math";
 import type { Tokenizer } from "./tokenizer.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant" | "tool";
-  content: string;
-}
+export type { ChatMessage };
 
 export interface RenderedChat {
   ids: number[];

@@ -73,6 +73,14 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
   let closed = false;
   let peak = 0;
 
+  /** Empties the batch: its caches and pending logits go, and no row is left in it. */
+  const reset = () => {
+    tf.dispose([...cache.k, ...cache.v, ...(logits ? [logits] : [])]);
+    cache = { k: [], v: [], length: 0 };
+    logits = null;
+    live = [];
+  };
+
   const rotary = config.positions === "rotary";
   const positionsOf = (p: TF.Tensor2D) =>
     rotary ? { rope: ropeAt(model, p) } : { positions: positionRows(model, p) };
@@ -125,12 +133,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
 
   /** Keeps rows `keep` of the batch's caches, and drops the columns that are padding in all of them. */
   function select(keep: number[]) {
-    if (keep.length === 0) {
-      tf.dispose([...cache.k, ...cache.v]);
-      cache = { k: [], v: [], length: 0 };
-      live = [];
-      return;
-    }
+    if (keep.length === 0) return reset();
     const rows = keep.map((i) => live[i]!);
     // columns that are padding in every kept row go too, once they are a quarter of the cache
     // (slicing columns is a copy on tfjs-wasm's slow path, so not at every step)
@@ -228,9 +231,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
       peak = Math.max(peak, live.filter((l) => !l.row.done).length);
       await yieldToEventLoop(); // new requests arrive, streamed tokens reach their sockets
       if (live.every((l) => l.row.done)) {
-        tf.dispose([...cache.k, ...cache.v]);
-        cache = { k: [], v: [], length: 0 };
-        live = [];
+        reset();
         next = new Int32Array(0);
         continue;
       }
@@ -261,10 +262,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
     running ??= loop()
       .catch((error: Error) => {
         for (const req of [...new Set(live.map((l) => l.req)), ...waiting.splice(0)]) req.reject(error);
-        tf.dispose([...cache.k, ...cache.v, ...(logits ? [logits] : [])]);
-        live = [];
-        cache = { k: [], v: [], length: 0 };
-        logits = null;
+        reset();
       })
       .finally(() => {
         running = null;
@@ -293,10 +291,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
       // requests mid-generation or waiting get an answer too, not a promise that never settles
       const open = [...new Set(live.map((l) => l.req)), ...waiting.splice(0)].filter((r) => !r.finished);
       for (const req of open) req.reject(new Error("the engine was closed"));
-      tf.dispose([...cache.k, ...cache.v, ...(logits ? [logits] : [])]);
-      live = [];
-      cache = { k: [], v: [], length: 0 };
-      logits = null;
+      reset();
     },
   };
 }

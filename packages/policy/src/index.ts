@@ -6,7 +6,7 @@ export * from "./data.js";
 export { collectGroups, type Rollout, type Segment } from "./episodes.js";
 export * from "./model.js";
 export * from "./optimizer.js";
-export { policyKey, RolloutPayload, remoteRollouts, rolloutJob } from "./remote.js";
+export { policyCache, policyKey, RolloutPayload, remoteRollouts, rolloutJob } from "./remote.js";
 export { inlineSampler, type RolloutSampler } from "./rollouts.js";
 export * from "./safetensors.js";
 export * from "./sample.js";

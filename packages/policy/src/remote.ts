@@ -6,20 +6,18 @@
 // trainer's session, so a trainer killed and resumed never applies a rollout of its past life.
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import type { Environment } from "@reasonlab/env-math";
+import { ChatMessage, type Environment } from "@reasonlab/env-math";
 import type { QueueClient } from "@reasonlab/queue";
 import { z } from "zod";
 import type { Backend, BackendName } from "./backend.js";
 import { policyBytes, policyFromBytes } from "./checkpoint.js";
 import { type CollectOptions, collectGroups, type Rollout } from "./episodes.js";
 import { disposeModel, type Model } from "./model.js";
-import { type RlStageConfig, RlStageConfig as RlStageSchema, rewardsOf, stageEnvironment } from "./rl.js";
+import { openEnvironment, RlStageConfig, rewardsOf } from "./rl.js";
 import { inlineSampler } from "./rollouts.js";
 import type { Tokenizer } from "./tokenizer.js";
 
-const Message = z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string() });
 const Task = z.object({
   id: z.string(),
   family: z.string(),
@@ -66,7 +64,7 @@ const RolloutResult = z.object({
       z.object({
         task: Task,
         segments: z.array(Segment),
-        transcript: z.array(Message),
+        transcript: z.array(ChatMessage),
         reward: z.number(),
         correct: z.boolean(),
         truncated: z.boolean(),
@@ -188,19 +186,14 @@ export async function remoteRollouts(o: {
             tasks: chunk,
             options: { ...options, seed: options.seed * 64 + c },
           };
-          const raw = await client
-            .submit("rollouts", "rollout-groups", payload, { jobId, onAdded })
+          const r = await client
+            .submit("rollouts", "rollout-groups", payload, { jobId, onAdded, result: RolloutResult })
             .finally(markAdded); // a failed add must not leave the trainer waiting
           finished++;
-          const r = RolloutResult.safeParse(raw);
-          if (!r.success)
-            throw new Error(
-              `rollout job ${jobId}: a worker returned an invalid result: ${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}`,
-            );
-          if (r.data.version !== v)
-            throw new Error(`rollout job ${jobId}: sampled version ${r.data.version}, asked ${v}`);
-          const source = { job: jobId, worker: r.data.worker, version: v };
-          return r.data.groups.map((g) => g.map((rollout) => ({ ...rollout, source }))) as Rollout[][];
+          if (r.version !== v)
+            throw new Error(`rollout job ${jobId}: sampled version ${r.version}, asked ${v}`);
+          const source = { job: jobId, worker: r.worker, version: v };
+          return r.groups.map((g) => g.map((rollout) => ({ ...rollout, source }))) as Rollout[][];
         }),
       );
       return { groups: results.flat(), version: v };
@@ -210,34 +203,43 @@ export async function remoteRollouts(o: {
 }
 
 /**
+ * Published policies a worker has loaded, by key (fetched with `blob` the first time): the last
+ * `keep` stay loaded, older ones are freed. Rollout jobs and eval jobs load theirs through it.
+ */
+export function policyCache({ backend = "auto" as BackendName, keep = 2 } = {}) {
+  let tf: Promise<Backend["tf"]> | null = null;
+  const loaded = new Map<string, Promise<{ model: Model; tokenizer: Tokenizer }>>();
+  return (key: string, blob: (key: string) => Promise<Buffer>) => {
+    let policy = loaded.get(key);
+    if (!policy) {
+      tf ??= import("./backend.js").then(async (b) => (await b.loadBackend(backend)).tf);
+      policy = (async () => policyFromBytes(await tf!, await blob(key), key))();
+      loaded.set(key, policy);
+      policy.catch(() => loaded.delete(key));
+      while (loaded.size > keep) {
+        const [oldest, gone] = loaded.entries().next().value!;
+        loaded.delete(oldest);
+        void gone.then((l) => disposeModel(l.model)).catch(() => {});
+      }
+    }
+    return policy;
+  };
+}
+
+/**
  * The worker's side: the `rollouts` queue's one job kind. Keeps the last two policy versions and
  * one environment per stage config, so a step's jobs cost one weight fetch per worker.
  */
 export function rolloutJob({ backend = "auto" as BackendName } = {}) {
-  let tf: Promise<Backend["tf"]> | null = null;
-  const policies = new Map<string, Promise<{ model: Model; tokenizer: Tokenizer }>>();
+  const policyOf = policyCache({ backend });
   const environments = new Map<string, Promise<Environment>>();
-  const worker = `${os.hostname()}:${process.pid}`;
   return {
     queue: "rollouts" as const,
     kind: "rollout-groups",
     payload: RolloutPayload,
-    async run(p: RolloutPayload, ctx: { blob(key: string): Promise<Buffer>; log(line: string): void }) {
-      const stage = RlStageSchema.parse(p.stage);
-      tf ??= import("./backend.js").then(async (b) => (await b.loadBackend(backend)).tf);
-      const key = policyKey(p.session, p.version);
-      let policy = policies.get(key);
-      if (!policy) {
-        policy = (async () => policyFromBytes(await tf!, await ctx.blob(key), key))();
-        policies.set(key, policy);
-        policy.catch(() => policies.delete(key));
-        while (policies.size > 2) {
-          const [oldest, loaded] = policies.entries().next().value!;
-          policies.delete(oldest);
-          void loaded.then((l) => disposeModel(l.model)).catch(() => {});
-        }
-      }
-      const { model, tokenizer } = await policy;
+    async run(p: RolloutPayload, ctx: { worker: string; blob(key: string): Promise<Buffer> }) {
+      const stage = RlStageConfig.parse(p.stage);
+      const { model, tokenizer } = await policyOf(policyKey(p.session, p.version), ctx.blob);
       const envKey = JSON.stringify([
         stage.environment ?? stage.data,
         stage.rewards,
@@ -247,7 +249,10 @@ export function rolloutJob({ backend = "auto" as BackendName } = {}) {
       ]);
       let env = environments.get(envKey);
       if (!env) {
-        env = openWorkerEnvironment(stage, p);
+        // episodes land in the trainer's run directory when this machine shares it (one host, or
+        // a shared file system); elsewhere they are not kept
+        const shared = p.runDir && fs.existsSync(p.runDir) ? p.runDir : undefined;
+        env = openEnvironment(stage, rewardsOf(stage.rewards), p.seed, {}, shared);
         environments.set(envKey, env);
         env.catch(() => environments.delete(envKey));
       }
@@ -258,27 +263,11 @@ export function rolloutJob({ backend = "auto" as BackendName } = {}) {
         p.tasks,
         p.options,
       );
-      return { version: p.version, worker, groups };
+      return { version: p.version, worker: ctx.worker, groups };
     },
     async close() {
       for (const e of environments.values()) await (await e.catch(() => null))?.close();
       environments.clear();
     },
   };
-}
-
-async function openWorkerEnvironment(stage: RlStageConfig, p: RolloutPayload): Promise<Environment> {
-  if (!stage.environment) return stageEnvironment(stage, rewardsOf(stage.rewards), p.seed);
-  const { environmentFactory } = await import("@reasonlab/env-math");
-  const { name, families, maxTurns, recordEvery } = stage.environment;
-  // episodes land in the trainer's run directory when this machine shares it (one host, or a
-  // shared file system); elsewhere they are not kept
-  const shared = p.runDir && fs.existsSync(p.runDir) ? p.runDir : undefined;
-  return environmentFactory(name)({
-    families,
-    seed: p.seed,
-    saved: {},
-    ...(maxTurns ? { maxTurns } : {}),
-    ...(shared && recordEvery ? { runDir: shared, recordEvery } : {}),
-  });
 }

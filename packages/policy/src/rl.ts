@@ -210,7 +210,8 @@ export async function openEnvironment(
   rewards: readonly WeightedReward[],
   seed: number,
   saved: Record<string, unknown>,
-  runDir: string,
+  /** Where the environment may keep episodes; none are kept without it. */
+  runDir?: string,
 ): Promise<Environment> {
   if (!stage.environment) return stageEnvironment(stage, rewards, seed, saved);
   const { name, families, maxTurns, recordEvery } = stage.environment;
@@ -218,7 +219,7 @@ export async function openEnvironment(
     families,
     seed,
     saved,
-    runDir,
+    ...(runDir ? { runDir } : {}),
     recordEvery,
     ...(maxTurns ? { maxTurns } : {}),
   });

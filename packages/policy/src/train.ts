@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  ChatMessage,
   calculatorConversation,
   demonstrated,
   type Problem,
@@ -15,7 +16,6 @@ import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
-import type { ChatMessage } from "./chat.js";
 import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
@@ -69,9 +69,7 @@ export const ChatsConfig = z.object({
 });
 
 const ChatLine = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string() }))
-    .min(1),
+  messages: z.array(ChatMessage).min(1),
 });
 
 /** A chats file's conversations, or an error naming the line and field. */

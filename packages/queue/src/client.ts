@@ -3,16 +3,19 @@
 // however often a job was retried or redelivered, the submitter sees exactly one result per job.
 import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { PREFIX, QUEUES, type QueueName } from "./jobs.js";
+import { z } from "zod";
+import { PREFIX, parseResult, QUEUES, type QueueName } from "./jobs.js";
 import { connectRedis, redisOptions } from "./redis.js";
 
-export interface SubmitOptions {
+export interface SubmitOptions<S extends z.ZodType = z.ZodType> {
   /** Stable id: a job added twice under one id is one job. */
   jobId: string;
   /** Tries before the job fails for good. */
   attempts?: number;
   /** Called once the job is in Redis, before any result: a caller about to compute can wait for it. */
   onAdded?: () => void;
+  /** The result's schema: a result that fails it is an error naming the job and the field. */
+  result?: S;
 }
 
 export interface QueueStats {
@@ -26,7 +29,12 @@ export interface QueueStats {
 }
 
 export interface QueueClient {
-  submit(queue: QueueName, kind: string, payload: unknown, o: SubmitOptions): Promise<unknown>;
+  submit<S extends z.ZodType = z.ZodUnknown>(
+    queue: QueueName,
+    kind: string,
+    payload: unknown,
+    o: SubmitOptions<S>,
+  ): Promise<z.infer<S>>;
   putBlob(key: string, bytes: Buffer, ttlSeconds?: number): Promise<void>;
   /** Workers listening on a queue now. */
   workers(queue: QueueName): Promise<number>;
@@ -95,7 +103,12 @@ export function queueClient(url: string): QueueClient {
   };
 
   return {
-    async submit(queue, kind, payload, o) {
+    async submit<S extends z.ZodType = z.ZodUnknown>(
+      queue: QueueName,
+      kind: string,
+      payload: unknown,
+      o: SubmitOptions<S>,
+    ): Promise<z.infer<S>> {
       const q = queueOf(queue);
       await q.add(kind, payload, {
         jobId: o.jobId,
@@ -109,7 +122,8 @@ export function queueClient(url: string): QueueClient {
         pending.set(`${queue}/${o.jobId}`, { queue, id: o.jobId, resolve, reject });
       });
       void poll();
-      return result;
+      const schema = (o.result ?? z.unknown()) as S;
+      return parseResult(`job ${o.jobId} (${kind})`, schema, await result);
     },
     async putBlob(key, bytes, ttlSeconds = 24 * 3600) {
       await redis.set(`${PREFIX}:blob:${key}`, bytes, "EX", ttlSeconds);

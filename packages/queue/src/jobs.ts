@@ -14,6 +14,8 @@ export const PREFIX = "reasonlab";
 export interface JobContext {
   /** The job's id (stable across its retries). */
   id: string;
+  /** Who runs it: `host:pid`, for results and logs. */
+  worker: string;
   /** Which attempt this is, from 1. */
   attempt: number;
   /** Bytes stored under `key` by the submitter (e.g. policy weights by version); throws if gone. */
@@ -45,11 +47,11 @@ export function parsePayload<S extends z.ZodType>(kind: JobKind<S>, data: unknow
 }
 
 /** How a result travels back: the submitter checks it with the same care as a payload. */
-export function parseResult<S extends z.ZodType>(kind: string, schema: S, data: unknown): z.infer<S> {
+export function parseResult<S extends z.ZodType>(what: string, schema: S, data: unknown): z.infer<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   throw new Error(
-    `job "${kind}": a worker returned an invalid result: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    `${what}: a worker returned an invalid result: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
   );
 }

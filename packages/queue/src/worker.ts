@@ -2,6 +2,7 @@
 // knows. BullMQ gives at-least-once delivery: a job whose worker dies (its lock not renewed) is
 // found stalled after `stalledInterval` and handed to another; a failing job retries with backoff
 // up to its attempts and then stays in the failed set with its reason.
+import os from "node:os";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobKind, PREFIX, parsePayload, type QueueName } from "./jobs.js";
@@ -32,6 +33,7 @@ export function startWorker(o: WorkerOptions): RunningWorker {
   const known = new Map(o.kinds.map((k) => [`${k.queue}/${k.kind}`, k]));
   const blobs: Redis = connectRedis(o.url);
   const counts = { completed: 0, failed: 0 };
+  const name = `${os.hostname()}:${process.pid}`;
   const workers = o.queues.map(
     (queue) =>
       new Worker(
@@ -49,6 +51,7 @@ export function startWorker(o: WorkerOptions): RunningWorker {
           log(`job ${job.id} ${queue}/${job.name} started (attempt ${job.attemptsMade + 1})`);
           const result = await kind.run(payload, {
             id: job.id!,
+            worker: name,
             attempt: job.attemptsMade + 1,
             async blob(key) {
               const buf = await blobs.getBuffer(`${PREFIX}:blob:${key}`);
