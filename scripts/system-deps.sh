@@ -5,6 +5,8 @@
 # build (its prebuilt binaries would come from GitHub), and Redis for the distributed mode and its
 # tests (`reasonlab worker`; tests start their own redis-server, no system service is needed).
 # Idempotent: installs only what is missing.
+#   --bench  also Debian's PyTorch with OpenBLAS: the policy benchmark's anchor, run beside ours
+#            (large; no test needs it)
 set -euo pipefail
 
 MIN_MESA=25
@@ -20,6 +22,10 @@ mesa_major() {
 }
 
 missing=()
+if [ "${1:-}" = "--bench" ]; then
+  /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
+  dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q "install ok installed" || missing+=(libopenblas0-pthread)
+fi
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ "$(mesa_major)" -ge "$MIN_MESA" ] || missing+=(mesa-vulkan-drivers)

@@ -170,7 +170,7 @@ if (!hasTorch)
   console.log(
     values["no-anchor"]
       ? "\nPyTorch anchor skipped (--no-anchor)"
-      : "\nPyTorch anchor: not run (/usr/bin/python3 cannot import torch; on Debian: apt-get install python3-torch libopenblas0-pthread)",
+      : "\nPyTorch anchor: not run (/usr/bin/python3 cannot import torch; install it with: bash scripts/system-deps.sh --bench)",
   );
 else {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "torch_reference.py");
