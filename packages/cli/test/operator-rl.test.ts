@@ -43,7 +43,8 @@ describe("training the operator", () => {
         backend: "wasm",
         runs: path.join(root, "runs"),
         tokenizer: { kind: "bpe", vocabSize: 300 },
-        model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 256 },
+        // the copy head, as configs/operator.json has it: sampled, trained and evaluated through it
+        model: { dModel: 32, nLayers: 1, nHeads: 2, contextLength: 256, copy: true },
         stages: [
           {
             stage: "sft",

@@ -7,7 +7,7 @@
 import { createRng } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { yieldToEventLoop } from "./event-loop.js";
-import { hidden, type KvCache, logitsOf, type Model, positionRows, ropeAt } from "./model.js";
+import { decodeScores, hidden, type KvCache, type Model, positionRows, ropeAt, scoreWidth } from "./model.js";
 import {
   type Completion,
   newRow,
@@ -62,12 +62,12 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
   const { tf, config } = model;
   const V = config.vocabSize;
   const pad = tok.special["<|pad|>"];
-  const k: Picker = picker(tok, V);
+  const k: Picker = picker(tok, V, config.copy);
   const waiting: Request[] = [];
   let live: Live[] = [];
   /** The running batch's caches, [rows, heads, L, hd] per layer, every row ending at column L. */
   let cache: KvCache = { k: [], v: [], length: 0 };
-  /** Logits of each live row's next token, [rows, V], or null before the first prefill. */
+  /** Scores of each live row's next token (`decodeScores`), or null before the first prefill. */
   let logits: TF.Tensor2D | null = null;
   let running: Promise<void> | null = null;
   let closed = false;
@@ -162,8 +162,12 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
     live = rows;
   }
 
-  /** Each row picks its next token from its logits (row i at values[i]); ended rows feed padding. */
-  function pick(rows: Live[], values: Float32Array): Int32Array {
+  /**
+   * Each row picks its next token from its scores (row i of `values`, over L cached positions);
+   * ended rows feed padding.
+   */
+  function pick(rows: Live[], values: Float32Array, L: number): Int32Array {
+    const width = scoreWidth(config, L);
     const next = new Int32Array(rows.length).fill(pad);
     for (const [i, l] of rows.entries()) {
       if (l.row.done) continue;
@@ -171,7 +175,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
         l.row.done = true;
         continue;
       }
-      const { choice, text } = pickToken(l.row, values, i * V, l.req.o, k);
+      const { choice, text } = pickToken(l.row, values, i * width, l.req.o, k, L);
       l.req.events.onToken?.(l.index, choice, text);
       next[i] = choice.id;
       if (--l.left <= 0 || l.position + 1 >= config.contextLength) l.row.done = true;
@@ -192,7 +196,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
         const values = (await logits.data()) as Float32Array;
         logits.dispose();
         logits = null;
-        next = pick(live, values);
+        next = pick(live, values, cache.length);
       }
       // 2. Waiting requests join while they fit (one always does into an empty batch). Ended rows
       // leave the caches when requests join or once they are a quarter of the batch; until then
@@ -216,13 +220,14 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
           rows += n;
         }
         const joined = prefill(joining);
+        const joinedLength = joined.cache.length;
         cache = merge(cache, joined.cache);
         live = [...live, ...joined.rows];
         // every row's cache ends at the last column: what is left of its own length is padding
         for (const r of live) r.pad = cache.length - r.position;
         const values = (await joined.logits.data()) as Float32Array;
         joined.logits.dispose();
-        const first = pick(joined.rows, values);
+        const first = pick(joined.rows, values, joinedLength);
         const both = new Int32Array(live.length);
         both.set(next);
         both.set(first, next.length);
@@ -241,8 +246,10 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
       logits = tf.tidy(() => {
         const bias = new Float32Array(R * L);
         for (const [i, l] of live.entries()) for (let t = 0; t < l.pad; t++) bias[i * L + t] = -1e9;
-        const h = hidden(model, tf.tensor2d(next, [R, 1], "int32"), {
-          bias: tf.tensor(bias, [R, 1, 1, L]),
+        const idsT = tf.tensor2d(next, [R, 1], "int32");
+        const biasT = tf.tensor(bias, [R, 1, 1, L]);
+        const h = hidden(model, idsT, {
+          bias: biasT,
           cache,
           ...positionsOf(
             tf.tensor2d(
@@ -252,7 +259,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
             ),
           ),
         });
-        return logitsOf(model, h);
+        return decodeScores(model, idsT, h, biasT, cache);
       });
       for (const l of live) l.position++;
     }

@@ -19,6 +19,12 @@ export const ModelShape = z.object({
   norm: z.enum(["rmsnorm", "layernorm"]).default("rmsnorm"),
   tiedEmbeddings: z.boolean().default(true),
   ropeBase: z.number().positive().default(10_000),
+  /**
+   * A copy (pointer) head: the next token is a mixture of the vocabulary softmax and a copy of a
+   * token already in the context, chosen by one attention over the final hidden states. What an
+   * agent writes (a name the goal quotes, a value to type) is then one attention away.
+   */
+  copy: z.boolean().default(false),
 });
 
 export const ModelConfig = ModelShape.refine(
@@ -95,6 +101,13 @@ export function paramSpecs(
     );
   }
   specs.push(...norm("normf"));
+  if (c.copy)
+    specs.push(
+      { name: "copy.q", shape: [d, d], init: "normal", std },
+      { name: "copy.k", shape: [d, d], init: "normal", std },
+      { name: "copy.gate", shape: [d, 1], init: "normal", std },
+      { name: "copy.gate_b", shape: [1], init: "zeros" },
+    );
   if (!c.tiedEmbeddings) specs.push({ name: "lm_head", shape: [d, c.vocabSize], init: "normal", std });
   return specs;
 }
@@ -320,7 +333,10 @@ function mlp(model: Model, x: Tensor, i: number): Tensor {
   return linear(model, act, params.get(`h${i}.mlp.proj`)!);
 }
 
-/** Per-layer keys and values of the tokens seen so far, for incremental decoding. */
+/**
+ * Per-layer keys and values of the tokens seen so far, for incremental decoding. A model with a
+ * copy head keeps one more entry (its keys, and the token ids as values): see `decodeScores`.
+ */
 export interface KvCache {
   k: Tensor[];
   v: Tensor[];
@@ -405,6 +421,123 @@ export function logitsOf(model: Model, h: TF.Tensor2D): TF.Tensor2D {
   return linear(model, h, config.tiedEmbeddings ? params.get("wte")!.transpose() : params.get("lm_head")!);
 }
 
+// ---- the copy head ----
+//
+// p(t) = (1 - g) softmax(logits)[t] + g * sum over context positions j <= i with x_j = t of a_ij,
+// where a_i is one attention row over the final hidden states and g a sigmoid gate. Training
+// takes the probability of the target alone (an elementwise match, no [B, T, V] tensor); the full
+// distribution is built only where a temperature or the entropy needs it, and while decoding the
+// mixture is taken in JavaScript from the attention row (`mixInto` in sample.ts).
+
+/** Copy attention [B, T, L] of queries h [B*T, D] over keys [B, L, D] (bias [T, L] or broadcastable), and the gate [B*T]. */
+function copyAttention(model: Model, h: TF.Tensor2D, B: number, T: number, keys: Tensor, bias: Tensor) {
+  const { tf, params, config } = model;
+  const D = config.dModel;
+  const q = linear(model, h, params.get("copy.q")!).reshape([B, T, D]);
+  const scores = tf
+    .matMul(q as TF.Tensor3D, keys as TF.Tensor3D, false, true)
+    .mul(1 / Math.sqrt(D))
+    .add(bias);
+  const gate = tf
+    .sigmoid(linear(model, h, params.get("copy.gate")!).add(params.get("copy.gate_b")!))
+    .flatten();
+  return { att: tf.softmax(scores) as TF.Tensor3D, gate };
+}
+
+const copyKeys = (model: Model, h: TF.Tensor2D, B: number, T: number) =>
+  linear(model, h, model.params.get("copy.k")!).reshape([B, T, model.config.dModel]);
+
+/**
+ * log p(target) [B*T] for token ids [B, T] and their targets, from hidden states [B*T, D], and
+ * with `full` the whole next-token distribution's log-probabilities [B*T, V].
+ */
+function targetLogprobs(
+  model: Model,
+  inputs: TF.Tensor2D,
+  targets: TF.Tensor2D,
+  h: TF.Tensor2D,
+  { full = false } = {},
+): { logp: TF.Tensor1D; logq: TF.Tensor2D | null } {
+  const { tf, config } = model;
+  const [B, T] = inputs.shape;
+  const V = config.vocabSize;
+  const logits = logitsOf(model, h);
+  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, V).toFloat();
+  if (!config.copy) {
+    const logp = tf.losses
+      .softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE)
+      .neg() as TF.Tensor1D;
+    return { logp, logq: full ? tf.logSoftmax(logits) : null };
+  }
+  const { att, gate } = copyAttention(model, h, B, T, copyKeys(model, h, B, T), causalMask(model, T));
+  const keep = gate.neg().add(1);
+  if (full) {
+    const copied = tf.matMul(att, tf.oneHot(inputs, V).toFloat() as TF.Tensor3D).reshape([B * T, V]);
+    const p = tf
+      .softmax(logits)
+      .mul(keep.expandDims(1))
+      .add(copied.mul(gate.expandDims(1)));
+    const logq = p.add(1e-20).log() as TF.Tensor2D;
+    return { logp: logq.mul(labels).sum(-1) as TF.Tensor1D, logq };
+  }
+  const vocab = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg().exp();
+  const match = tf.equal(inputs.expandDims(1), targets.expandDims(2)).toFloat();
+  const copied = att.mul(match).sum(-1).flatten();
+  const p = vocab.mul(keep).add(copied.mul(gate));
+  // the floor keeps log finite where neither part reaches the target; its gradient stays bounded
+  return { logp: p.add(1e-20).log() as TF.Tensor1D, logq: null };
+}
+
+/**
+ * What decoding picks each row's next token from, for the last of the Tq positions just run
+ * (hidden states h [R*Tq, D] of token ids [R, Tq]), given the attention `bias` [R, 1, Tq, L] the
+ * layers used. Without a copy head: logits [R, V]. With one: [R, V + 1 + 2L], each row's logits,
+ * its gate, its copy attention over the L cached positions and the token id at each (as floats),
+ * which `mixInto` turns into the mixture; the copy keys and ids join the cache as its last entry.
+ */
+export function decodeScores(
+  model: Model,
+  ids: TF.Tensor2D,
+  h: TF.Tensor2D,
+  bias: Tensor,
+  cache: KvCache,
+): TF.Tensor2D {
+  const { tf, config } = model;
+  const [R, Tq] = ids.shape;
+  const D = config.dModel;
+  const last = h
+    .reshape([R, Tq, D])
+    .slice([0, Tq - 1, 0], [R, 1, D])
+    .reshape([R, D]) as TF.Tensor2D;
+  const logits = logitsOf(model, last);
+  if (!config.copy) return logits;
+  const n = config.nLayers;
+  let keys = copyKeys(model, h, R, Tq).expandDims(1);
+  let held = ids.toFloat().reshape([R, 1, Tq, 1]);
+  if (cache.k[n]) {
+    keys = tf.concat([cache.k[n]!, keys], 2);
+    held = tf.concat([cache.v[n]!, held], 2);
+    cache.k[n]!.dispose();
+    cache.v[n]!.dispose();
+  }
+  cache.k[n] = tf.keep(keys);
+  cache.v[n] = tf.keep(held);
+  const L = keys.shape[2]!;
+  const rowBias = (bias.shape[2] === 1 ? bias : bias.slice([0, 0, Tq - 1, 0], [-1, -1, 1, -1])).reshape([
+    R,
+    1,
+    L,
+  ]);
+  const { att, gate } = copyAttention(model, last, R, 1, keys.reshape([R, L, D]), rowBias);
+  return tf.concat(
+    [logits, gate.reshape([R, 1]), att.reshape([R, L]), held.reshape([R, L])],
+    1,
+  ) as TF.Tensor2D;
+}
+
+/** Width of a row of `decodeScores` over L cached positions. */
+export const scoreWidth = (c: ModelConfig, L: number) => c.vocabSize + (c.copy ? 1 + 2 * L : 0);
+
 /**
  * Mean cross-entropy of predicting `targets` [B, T] at the positions where `weights` [B, T] is 1
  * (all positions without weights). softmaxCrossEntropy's gradient is softmax - onehot, one op.
@@ -415,10 +548,7 @@ export function lossOf(
   targets: TF.Tensor2D,
   weights?: TF.Tensor2D,
 ): TF.Scalar {
-  const { tf } = model;
-  const logits = logitsOf(model, hidden(model, inputs));
-  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
-  const perToken = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE);
+  const perToken = targetLogprobs(model, inputs, targets, hidden(model, inputs)).logp.neg();
   if (!weights) return perToken.mean() as TF.Scalar;
   const w = weights.flatten();
   return perToken.mul(w).sum().div(w.sum().maximum(1)) as TF.Scalar;
@@ -444,11 +574,7 @@ export function batchGradients(
 
 /** Log-probabilities of `targets` under the model, [B, T]: the quantity RL takes gradients of. */
 export function tokenLogprobs(model: Model, inputs: TF.Tensor2D, targets: TF.Tensor2D): TF.Tensor2D {
-  const { tf } = model;
-  const [B, T] = inputs.shape;
-  const logits = logitsOf(model, hidden(model, inputs));
-  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
-  return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg().reshape([B, T]);
+  return policyTerms(model, inputs, targets).logp;
 }
 
 /**
@@ -463,17 +589,26 @@ export function policyTerms(
 ) {
   const { tf } = model;
   const [B, T] = inputs.shape;
-  const raw = logitsOf(model, hidden(model, inputs));
-  // the distribution rollouts were sampled from: the ratio compares like with like
-  const logits = temperature === 1 ? raw : raw.div(temperature);
+  const h = hidden(model, inputs);
   const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
-  const logp = tf.losses
-    .softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE)
-    .neg()
-    .reshape([B, T]) as TF.Tensor2D;
-  if (!entropy) return { logp, entropy: null };
-  const ls = tf.logSoftmax(logits);
-  return { logp, entropy: ls.exp().mul(ls).sum(-1).neg().reshape([B, T]) as TF.Tensor2D };
+  let ls: TF.Tensor | null = null;
+  let logp: TF.Tensor;
+  if (!model.config.copy) {
+    // the distribution rollouts were sampled from: the ratio compares like with like
+    const raw = logitsOf(model, h);
+    const logits = temperature === 1 ? raw : raw.div(temperature);
+    logp = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg();
+    if (entropy) ls = tf.logSoftmax(logits);
+  } else {
+    const tempered = temperature !== 1;
+    const { logp: raw, logq } = targetLogprobs(model, inputs, targets, h, { full: tempered || entropy });
+    ls = logq && tempered ? tf.logSoftmax(logq.div(temperature)) : logq;
+    logp = tempered ? ls!.mul(labels).sum(-1) : raw;
+  }
+  return {
+    logp: logp.reshape([B, T]) as TF.Tensor2D,
+    entropy: entropy && ls ? (ls.exp().mul(ls).sum(-1).neg().reshape([B, T]) as TF.Tensor2D) : null,
+  };
 }
 
 /** Rotary factors for explicit positions [B, T] (left-padded batches while sampling). */

@@ -5,7 +5,7 @@ import { createRng, type Rng } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { yieldToEventLoop } from "./event-loop.js";
-import { hidden, type KvCache, logitsOf, type Model, positionRows, ropeAt } from "./model.js";
+import { decodeScores, hidden, type KvCache, type Model, positionRows, ropeAt, scoreWidth } from "./model.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const SampleOptions = z.object({
@@ -61,6 +61,21 @@ function logSoftmax(logits: Float32Array, from: number, V: number, out: Float64A
   for (let i = 0; i < V; i++) out[i] = logits[from + i]! - lse;
 }
 
+/**
+ * A copy head's mixture, in place: logp (the vocabulary's log-softmax) becomes
+ * log((1 - g) p + g * copy), where copy adds each cached position's attention to its token id.
+ * `values` from `at` holds the gate, the L attention weights, then the L token ids.
+ */
+function mixInto(logp: Float64Array, values: Float32Array, at: number, L: number, V: number) {
+  const g = values[at]!;
+  const copy = new Float64Array(V);
+  for (let j = 0; j < L; j++) {
+    const a = values[at + 1 + j]!;
+    if (a > 0) copy[values[at + 1 + L + j]!]! += a;
+  }
+  for (let i = 0; i < V; i++) logp[i] = Math.log((1 - g) * Math.exp(logp[i]!) + g * copy[i]! + 1e-20);
+}
+
 /** log softmax(logp / temperature)[id] over the whole vocabulary, as the RL loss computes it. */
 function tempered(logp: Float64Array, id: number, temperature: number, V: number): number {
   if (temperature === 1 || temperature === 0) return logp[id]!;
@@ -113,13 +128,16 @@ export interface Picker {
   allowed: number[];
   logp: Float64Array;
   decoder: { decode(bytes: Uint8Array): string };
+  /** The model has a copy head: each row's scores carry its mixture (see `mixInto`). */
+  copy: boolean;
 }
 
-export function picker(tok: Tokenizer, V: number): Picker {
+export function picker(tok: Tokenizer, V: number, copy = false): Picker {
   const end = tok.special["<|end|>"];
   return {
     tok,
     V,
+    copy,
     end,
     allowed: Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i).concat(end),
     logp: new Float64Array(V),
@@ -143,8 +161,9 @@ export const newRow = (prompt: number, rng: Rng): Row => ({
 });
 
 /**
- * Picks a row's next token from its logits (`values` from `offset`), appends it, and ends the row
- * at <|end|> or a stop string (cut from the text). Returns the token and the text it added.
+ * Picks a row's next token from its scores (`values` from `offset`, a row of `decodeScores` over
+ * L cached positions), appends it, and ends the row at <|end|> or a stop string (cut from the
+ * text). Returns the token and the text it added.
  */
 export function pickToken(
   row: Row,
@@ -152,9 +171,11 @@ export function pickToken(
   offset: number,
   o: SampleOptions,
   k: Picker,
+  L: number,
 ): { choice: TokenChoice; text: string } {
   const { logp, V } = k;
   logSoftmax(values, offset, V, logp);
+  if (k.copy) mixInto(logp, values, offset + V, L, V);
   const id = choose(logp, k.allowed, o, row.rng);
   const top =
     o.topLogprobs > 0
@@ -191,7 +212,7 @@ export function pickToken(
 
 /**
  * Runs prompts (one per row) left-padded to the longest through the model, filling `cache`:
- * the logits of each row's next token, [rows, V]. Padding is masked and positions start at each
+ * the scores of each row's next token (`decodeScores`). Padding is masked and positions start at each
  * prompt's first token, so a row gets what it would get alone.
  */
 export function prefill(
@@ -203,7 +224,6 @@ export function prefill(
   const { tf, config } = model;
   const R = prompts.length;
   const P = Math.max(...prompts.map((p) => p.length));
-  const D = config.dModel;
   const ids = new Int32Array(R * P);
   const pos = new Int32Array(R * P);
   const bias = new Float32Array(R * P * P);
@@ -218,20 +238,16 @@ export function prefill(
   }
   return tf.tidy(() => {
     const posT = tf.tensor2d(pos, [R, P], "int32");
-    const h = hidden(model, tf.tensor2d(ids, [R, P], "int32"), {
-      bias: tf.tensor(bias, [R, 1, P, P]),
+    const idsT = tf.tensor2d(ids, [R, P], "int32");
+    const biasT = tf.tensor(bias, [R, 1, P, P]);
+    const h = hidden(model, idsT, {
+      bias: biasT,
       cache,
       ...(config.positions === "rotary"
         ? { rope: ropeAt(model, posT) }
         : { positions: positionRows(model, posT) }),
     });
-    return logitsOf(
-      model,
-      h
-        .reshape([R, P, D])
-        .slice([0, P - 1, 0], [R, 1, D])
-        .reshape([R, D]),
-    );
+    return decodeScores(model, idsT, h, biasT, cache);
   });
 }
 
@@ -257,7 +273,7 @@ export async function sample(
     throw new RangeError(`prompt of ${P} tokens leaves no room in a ${config.contextLength}-token context`);
   const steps = Math.min(o.maxTokens, config.contextLength - P);
   const pad = tok.special["<|pad|>"];
-  const k = picker(tok, V);
+  const k = picker(tok, V, config.copy);
   const padLen = rowsPrompt.map((i) => P - prompts[i]!.length);
   const rows = rowsPrompt.map((prompt, r) => newRow(prompt, createRng("sample", o.seed, r)));
 
@@ -279,6 +295,7 @@ export async function sample(
     for (let s = 0; s < steps; s++) {
       const values = (await logits.data()) as Float32Array;
       logits.dispose();
+      const width = scoreWidth(config, cache.length);
       const next = new Int32Array(R);
       for (let r = 0; r < R; r++) {
         const row = rows[r]!;
@@ -286,7 +303,7 @@ export async function sample(
           next[r] = pad;
           continue;
         }
-        const { choice, text } = pickToken(row, values, r * V, o, k);
+        const { choice, text } = pickToken(row, values, r * width, o, k, cache.length);
         next[r] = choice.id;
         events.onToken?.(r, choice, text);
       }
@@ -302,14 +319,16 @@ export async function sample(
           [R, 1],
           "int32",
         );
-        const h = hidden(model, tf.tensor2d(next, [R, 1], "int32"), {
-          bias: tf.tensor(padBias(L), [R, 1, 1, L]),
+        const idsT = tf.tensor2d(next, [R, 1], "int32");
+        const biasT = tf.tensor(padBias(L), [R, 1, 1, L]);
+        const h = hidden(model, idsT, {
+          bias: biasT,
           cache,
           ...(config.positions === "rotary"
             ? { rope: ropeAt(model, posT) }
             : { positions: positionRows(model, posT) }),
         });
-        return logitsOf(model, h);
+        return decodeScores(model, idsT, h, biasT, cache);
       });
     }
   } finally {

@@ -40,9 +40,13 @@ const requests: { prompts: number[][]; options: SampleOptionsInput }[] = [
 ];
 
 describe("continuous batching", () => {
-  for (const positions of ["rotary", "learned"] as const) {
-    it(`requests joining a running batch at different tokens get what they get alone (${positions} positions)`, async () => {
-      const model = initModel(tf, { ...config, positions }, 21);
+  for (const [positions, copy] of [
+    ["rotary", false],
+    ["learned", false],
+    ["rotary", true],
+  ] as const) {
+    it(`requests joining a running batch at different tokens get what they get alone (${positions} positions${copy ? ", copy head" : ""})`, async () => {
+      const model = initModel(tf, { ...config, positions, copy }, 21);
       const alone = [];
       for (const r of requests) alone.push(shape(await sample(model, tok, r.prompts, r.options)));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
 import { renderChat } from "../src/chat.js";
-import { hidden, initModel, logitsOf, tokenLogprobs } from "../src/model.js";
+import { hidden, initModel, logitsOf, policyTerms, tokenLogprobs } from "../src/model.js";
 import { sample } from "../src/sample.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
@@ -66,6 +66,48 @@ describe("sampling with a KV cache", () => {
     const values = Array.from(await lp.data()).slice(ids.length - 1);
     lp.dispose();
     for (const [i, t] of c!.tokens.entries()) expect(t.logprob).toBeCloseTo(values[i]!, 4);
+  });
+
+  it("with a copy head, decoding's mixture is the one training scores: log-probs at T = 1 and at the sampling temperature", async () => {
+    const model = initModel(tf, { ...config, copy: true }, 16);
+    // a gate well open and a peaked copy attention, so the copied part weighs in every token
+    model.params.get("copy.gate_b")!.assign(tf.tensor1d([1.5]));
+    model.params.get("copy.q")!.assign(tf.randomNormal([32, 32], 0, 0.6, "float32", 3));
+    model.params.get("copy.k")!.assign(tf.randomNormal([32, 32], 0, 0.6, "float32", 4));
+    const prompts = [prompt("copy abcabc"), prompt("xyz")];
+    for (const temperature of [1, 0.7]) {
+      const out = await sample(model, tok, prompts, { temperature, maxTokens: 8, seed: 5, n: 2 });
+      for (const c of out) {
+        const ids = prompts[c.prompt]!;
+        const full = [...ids, ...c.tokens.map((t) => t.id)];
+        const n = full.length - 1;
+        const terms = tf.tidy(() => {
+          const x = tf.tensor2d(full.slice(0, -1), [1, n], "int32");
+          const y = tf.tensor2d(full.slice(1), [1, n], "int32");
+          return [tokenLogprobs(model, x, y), policyTerms(model, x, y, { temperature }).logp];
+        });
+        const [own, tempered] = await Promise.all(terms.map(async (t) => Array.from(await t.data())));
+        tf.dispose(terms);
+        for (const [i, t] of c.tokens.entries()) {
+          expect(t.logprob).toBeCloseTo(own![ids.length - 1 + i]!, 3);
+          expect(t.samplingLogprob).toBeCloseTo(tempered![ids.length - 1 + i]!, 3);
+        }
+      }
+    }
+    const gate = tf.tidy(() => tf.sigmoid(model.params.get("copy.gate_b")!).dataSync()[0]!);
+    expect(gate).toBeGreaterThan(0.8);
+  });
+
+  it("with a copy head, a left-padded batch gives each prompt what it gets alone", async () => {
+    const model = initModel(tf, { ...config, copy: true }, 17);
+    const prompts = [prompt("hi"), prompt("a much longer question here")];
+    const together = await sample(model, tok, prompts, { temperature: 0, maxTokens: 8 });
+    for (const [i, p] of prompts.entries()) {
+      const [alone] = await sample(model, tok, [p], { temperature: 0, maxTokens: 8 });
+      expect(together[i]!.tokens.map((t) => t.logprob)).toEqual(
+        alone!.tokens.map((t) => expect.closeTo(t.logprob, 4)),
+      );
+    }
   });
 
   it("is reproducible by seed, gives n samples per prompt, and honours stop strings and maxTokens", async () => {
