@@ -7,7 +7,7 @@
 import { createRng } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { yieldToEventLoop } from "./event-loop.js";
-import { decodeScores, hidden, type KvCache, type Model, positionRows, ropeAt, scoreWidth } from "./model.js";
+import { decodeStep, type KvCache, type Model, scoreWidth } from "./model.js";
 import {
   type Completion,
   newRow,
@@ -80,10 +80,6 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
     logits = null;
     live = [];
   };
-
-  const rotary = config.positions === "rotary";
-  const positionsOf = (p: TF.Tensor2D) =>
-    rotary ? { rope: ropeAt(model, p) } : { positions: positionRows(model, p) };
 
   /**
    * Prefills requests in one left-padded batch, as `sample` prefills a request's prompts: their
@@ -220,14 +216,14 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
           rows += n;
         }
         const joined = prefill(joining);
-        const joinedLength = joined.cache.length;
         cache = merge(cache, joined.cache);
         live = [...live, ...joined.rows];
         // every row's cache ends at the last column: what is left of its own length is padding
         for (const r of live) r.pad = cache.length - r.position;
         const values = (await joined.logits.data()) as Float32Array;
         joined.logits.dispose();
-        const first = pick(joined.rows, values, joinedLength);
+        // its scores span the joined rows' own prefill columns, which merge leaves as they were
+        const first = pick(joined.rows, values, joined.cache.length);
         const both = new Int32Array(live.length);
         both.set(next);
         both.set(first, next.length);
@@ -246,20 +242,17 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
       logits = tf.tidy(() => {
         const bias = new Float32Array(R * L);
         for (const [i, l] of live.entries()) for (let t = 0; t < l.pad; t++) bias[i * L + t] = -1e9;
-        const idsT = tf.tensor2d(next, [R, 1], "int32");
-        const biasT = tf.tensor(bias, [R, 1, 1, L]);
-        const h = hidden(model, idsT, {
-          bias: biasT,
-          cache,
-          ...positionsOf(
-            tf.tensor2d(
-              Int32Array.from(live, (l) => l.position),
-              [R, 1],
-              "int32",
-            ),
+        return decodeStep(
+          model,
+          tf.tensor2d(next, [R, 1], "int32"),
+          tf.tensor2d(
+            Int32Array.from(live, (l) => l.position),
+            [R, 1],
+            "int32",
           ),
-        });
-        return decodeScores(model, idsT, h, biasT, cache);
+          tf.tensor(bias, [R, 1, 1, L]),
+          cache,
+        );
       });
       for (const l of live) l.position++;
     }

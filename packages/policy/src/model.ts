@@ -355,6 +355,20 @@ export interface ForwardOptions {
   cache?: KvCache;
 }
 
+/** Appends keys and values [B, *, T, *] to entry `i` of the cache (along T); the whole entry. */
+function extendCache(model: Model, cache: KvCache, i: number, k: Tensor, v: Tensor): [Tensor, Tensor] {
+  const { tf } = model;
+  if (cache.k[i]) {
+    k = tf.concat([cache.k[i]!, k], 2);
+    v = tf.concat([cache.v[i]!, v], 2);
+    cache.k[i]!.dispose();
+    cache.v[i]!.dispose();
+  }
+  cache.k[i] = tf.keep(k);
+  cache.v[i] = tf.keep(v);
+  return [k, v];
+}
+
 /** Final hidden states, [B*T, D], for token ids [B, T]. */
 export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions = {}): TF.Tensor2D {
   const { tf, params, config } = model;
@@ -390,17 +404,7 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
     ];
     let k = kNew;
     let vh = v.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
-    if (options.cache) {
-      const cache = options.cache;
-      if (cache.k[i]) {
-        k = tf.concat([cache.k[i]!, k], 2);
-        vh = tf.concat([cache.v[i]!, vh], 2);
-        cache.k[i]!.dispose();
-        cache.v[i]!.dispose();
-      }
-      cache.k[i] = tf.keep(k);
-      cache.v[i] = tf.keep(vh);
-    }
+    if (options.cache) [k, vh] = extendCache(model, options.cache, i, k, vh);
     let scores = tf.matMul(q, k, false, true);
     if (!rope) scores = scores.mul(1 / Math.sqrt(hd)); // rotary tables carry the scale already
     const att = tf.softmax(scores.add(bias));
@@ -448,39 +452,42 @@ const copyKeys = (model: Model, h: TF.Tensor2D, B: number, T: number) =>
   linear(model, h, model.params.get("copy.k")!).reshape([B, T, model.config.dModel]);
 
 /**
- * log p(target) [B*T] for token ids [B, T] and their targets, from hidden states [B*T, D], and
- * with `full` the whole next-token distribution's log-probabilities [B*T, V].
+ * log p(target) [B*T] for token ids [B, T] and their targets, from hidden states [B*T, D], under
+ * the model's next-token distribution over `temperature` (the one rollouts were sampled from, so
+ * RL's ratio compares like with like); with `full` also that whole distribution's
+ * log-probabilities [B*T, V].
  */
 function targetLogprobs(
   model: Model,
   inputs: TF.Tensor2D,
   targets: TF.Tensor2D,
   h: TF.Tensor2D,
-  { full = false } = {},
+  { full = false, temperature = 1 } = {},
 ): { logp: TF.Tensor1D; logq: TF.Tensor2D | null } {
   const { tf, config } = model;
   const [B, T] = inputs.shape;
   const V = config.vocabSize;
-  const logits = logitsOf(model, h);
+  const raw = logitsOf(model, h);
   const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, V).toFloat();
+  const crossEntropy = (logits: Tensor) =>
+    tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE);
   if (!config.copy) {
-    const logp = tf.losses
-      .softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE)
-      .neg() as TF.Tensor1D;
-    return { logp, logq: full ? tf.logSoftmax(logits) : null };
+    const logits = temperature === 1 ? raw : (raw.div(temperature) as TF.Tensor2D);
+    return { logp: crossEntropy(logits).neg() as TF.Tensor1D, logq: full ? tf.logSoftmax(logits) : null };
   }
   const { att, gate } = copyAttention(model, h, B, T, copyKeys(model, h, B, T), causalMask(model, T));
   const keep = gate.neg().add(1);
-  if (full) {
+  if (full || temperature !== 1) {
     const copied = tf.matMul(att, tf.oneHot(inputs, V).toFloat() as TF.Tensor3D).reshape([B * T, V]);
     const p = tf
-      .softmax(logits)
+      .softmax(raw)
       .mul(keep.expandDims(1))
       .add(copied.mul(gate.expandDims(1)));
-    const logq = p.add(1e-20).log() as TF.Tensor2D;
-    return { logp: logq.mul(labels).sum(-1) as TF.Tensor1D, logq };
+    let logq = p.add(1e-20).log() as TF.Tensor2D;
+    if (temperature !== 1) logq = tf.logSoftmax(logq.div(temperature)) as TF.Tensor2D;
+    return { logp: logq.mul(labels).sum(-1) as TF.Tensor1D, logq: full ? logq : null };
   }
-  const vocab = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg().exp();
+  const vocab = crossEntropy(raw).neg().exp();
   const match = tf.equal(inputs.expandDims(1), targets.expandDims(2)).toFloat();
   const copied = att.mul(match).sum(-1).flatten();
   const p = vocab.mul(keep).add(copied.mul(gate));
@@ -495,7 +502,7 @@ function targetLogprobs(
  * its gate, its copy attention over the L cached positions and the token id at each (as floats),
  * which `mixInto` turns into the mixture; the copy keys and ids join the cache as its last entry.
  */
-export function decodeScores(
+function decodeScores(
   model: Model,
   ids: TF.Tensor2D,
   h: TF.Tensor2D,
@@ -511,17 +518,13 @@ export function decodeScores(
     .reshape([R, D]) as TF.Tensor2D;
   const logits = logitsOf(model, last);
   if (!config.copy) return logits;
-  const n = config.nLayers;
-  let keys = copyKeys(model, h, R, Tq).expandDims(1);
-  let held = ids.toFloat().reshape([R, 1, Tq, 1]);
-  if (cache.k[n]) {
-    keys = tf.concat([cache.k[n]!, keys], 2);
-    held = tf.concat([cache.v[n]!, held], 2);
-    cache.k[n]!.dispose();
-    cache.v[n]!.dispose();
-  }
-  cache.k[n] = tf.keep(keys);
-  cache.v[n] = tf.keep(held);
+  const [keys, held] = extendCache(
+    model,
+    cache,
+    config.nLayers,
+    copyKeys(model, h, R, Tq).expandDims(1),
+    ids.toFloat().reshape([R, 1, Tq, 1]),
+  );
   const L = keys.shape[2]!;
   const rowBias = (bias.shape[2] === 1 ? bias : bias.slice([0, 0, Tq - 1, 0], [-1, -1, 1, -1])).reshape([
     R,
@@ -533,6 +536,28 @@ export function decodeScores(
     [logits, gate.reshape([R, 1]), att.reshape([R, L]), held.reshape([R, L])],
     1,
   ) as TF.Tensor2D;
+}
+
+/**
+ * One incremental step while decoding: token ids [R, Tq] at explicit positions [R, Tq] (left-padded
+ * rows start at 0 after their padding), attending with `bias` [R, 1, Tq, L] over the cache they
+ * join; the scores each row picks its next token from (`decodeScores`).
+ */
+export function decodeStep(
+  model: Model,
+  ids: TF.Tensor2D,
+  positions: TF.Tensor2D,
+  bias: Tensor,
+  cache: KvCache,
+): TF.Tensor2D {
+  const h = hidden(model, ids, {
+    bias,
+    cache,
+    ...(model.config.positions === "rotary"
+      ? { rope: ropeAt(model, positions) }
+      : { positions: positionRows(model, positions) }),
+  });
+  return decodeScores(model, ids, h, bias, cache);
 }
 
 /** Width of a row of `decodeScores` over L cached positions. */
@@ -587,27 +612,12 @@ export function policyTerms(
   targets: TF.Tensor2D,
   { entropy = false, temperature = 1 } = {},
 ) {
-  const { tf } = model;
   const [B, T] = inputs.shape;
   const h = hidden(model, inputs);
-  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, model.config.vocabSize).toFloat();
-  let ls: TF.Tensor | null = null;
-  let logp: TF.Tensor;
-  if (!model.config.copy) {
-    // the distribution rollouts were sampled from: the ratio compares like with like
-    const raw = logitsOf(model, h);
-    const logits = temperature === 1 ? raw : raw.div(temperature);
-    logp = tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE).neg();
-    if (entropy) ls = tf.logSoftmax(logits);
-  } else {
-    const tempered = temperature !== 1;
-    const { logp: raw, logq } = targetLogprobs(model, inputs, targets, h, { full: tempered || entropy });
-    ls = logq && tempered ? tf.logSoftmax(logq.div(temperature)) : logq;
-    logp = tempered ? ls!.mul(labels).sum(-1) : raw;
-  }
+  const { logp, logq } = targetLogprobs(model, inputs, targets, h, { full: entropy, temperature });
   return {
     logp: logp.reshape([B, T]) as TF.Tensor2D,
-    entropy: entropy && ls ? (ls.exp().mul(ls).sum(-1).neg().reshape([B, T]) as TF.Tensor2D) : null,
+    entropy: logq ? (logq.exp().mul(logq).sum(-1).neg().reshape([B, T]) as TF.Tensor2D) : null,
   };
 }
 

@@ -5,7 +5,7 @@ import { createRng, type Rng } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { yieldToEventLoop } from "./event-loop.js";
-import { decodeScores, hidden, type KvCache, type Model, positionRows, ropeAt, scoreWidth } from "./model.js";
+import { decodeStep, type KvCache, type Model, scoreWidth } from "./model.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export const SampleOptions = z.object({
@@ -66,9 +66,10 @@ function logSoftmax(logits: Float32Array, from: number, V: number, out: Float64A
  * log((1 - g) p + g * copy), where copy adds each cached position's attention to its token id.
  * `values` from `at` holds the gate, the L attention weights, then the L token ids.
  */
-function mixInto(logp: Float64Array, values: Float32Array, at: number, L: number, V: number) {
+function mixInto(logp: Float64Array, copy: Float64Array, values: Float32Array, at: number, L: number) {
   const g = values[at]!;
-  const copy = new Float64Array(V);
+  const V = logp.length;
+  copy.fill(0);
   for (let j = 0; j < L; j++) {
     const a = values[at + 1 + j]!;
     if (a > 0) copy[values[at + 1 + L + j]!]! += a;
@@ -130,6 +131,8 @@ export interface Picker {
   decoder: { decode(bytes: Uint8Array): string };
   /** The model has a copy head: each row's scores carry its mixture (see `mixInto`). */
   copy: boolean;
+  /** Scratch for the copied mass per token id (with a copy head). */
+  copied: Float64Array;
 }
 
 export function picker(tok: Tokenizer, V: number, copy = false): Picker {
@@ -141,6 +144,7 @@ export function picker(tok: Tokenizer, V: number, copy = false): Picker {
     end,
     allowed: Array.from({ length: tok.special["<|bos|>"] }, (_, i) => i).concat(end),
     logp: new Float64Array(V),
+    copied: new Float64Array(copy ? V : 0),
     decoder: new TextDecoder(),
   };
 }
@@ -175,7 +179,7 @@ export function pickToken(
 ): { choice: TokenChoice; text: string } {
   const { logp, V } = k;
   logSoftmax(values, offset, V, logp);
-  if (k.copy) mixInto(logp, values, offset + V, L, V);
+  if (k.copy) mixInto(logp, k.copied, values, offset + V, L);
   const id = choose(logp, k.allowed, o, row.rng);
   const top =
     o.topLogprobs > 0
@@ -221,7 +225,7 @@ export function prefill(
   pad: number,
   cache: KvCache,
 ): TF.Tensor2D {
-  const { tf, config } = model;
+  const { tf } = model;
   const R = prompts.length;
   const P = Math.max(...prompts.map((p) => p.length));
   const ids = new Int32Array(R * P);
@@ -236,19 +240,15 @@ export function prefill(
       for (let j = 0; j < P; j++) if (j > t || j < padLen) bias[(r * P + t) * P + j] = -1e9;
     }
   }
-  return tf.tidy(() => {
-    const posT = tf.tensor2d(pos, [R, P], "int32");
-    const idsT = tf.tensor2d(ids, [R, P], "int32");
-    const biasT = tf.tensor(bias, [R, 1, P, P]);
-    const h = hidden(model, idsT, {
-      bias: biasT,
+  return tf.tidy(() =>
+    decodeStep(
+      model,
+      tf.tensor2d(ids, [R, P], "int32"),
+      tf.tensor2d(pos, [R, P], "int32"),
+      tf.tensor(bias, [R, 1, P, P]),
       cache,
-      ...(config.positions === "rotary"
-        ? { rope: ropeAt(model, posT) }
-        : { positions: positionRows(model, posT) }),
-    });
-    return decodeScores(model, idsT, h, biasT, cache);
-  });
+    ),
+  );
 }
 
 /**
@@ -313,23 +313,19 @@ export async function sample(
       if (events.onToken || events.signal) await yieldToEventLoop();
       if (rows.every((row) => row.done) || s === steps - 1 || events.signal?.aborted) break;
       const L = cache.length + 1;
-      logits = tf.tidy(() => {
-        const posT = tf.tensor2d(
-          Int32Array.from({ length: R }, (_, r) => cache.length - padLen[r]!),
-          [R, 1],
-          "int32",
-        );
-        const idsT = tf.tensor2d(next, [R, 1], "int32");
-        const biasT = tf.tensor(padBias(L), [R, 1, 1, L]);
-        const h = hidden(model, idsT, {
-          bias: biasT,
+      logits = tf.tidy(() =>
+        decodeStep(
+          model,
+          tf.tensor2d(next, [R, 1], "int32"),
+          tf.tensor2d(
+            Int32Array.from({ length: R }, (_, r) => cache.length - padLen[r]!),
+            [R, 1],
+            "int32",
+          ),
+          tf.tensor(padBias(L), [R, 1, 1, L]),
           cache,
-          ...(config.positions === "rotary"
-            ? { rope: ropeAt(model, posT) }
-            : { positions: positionRows(model, posT) }),
-        });
-        return decodeScores(model, idsT, h, biasT, cache);
-      });
+        ),
+      );
     }
   } finally {
     for (const t of [...cache.k, ...cache.v]) t?.dispose();
