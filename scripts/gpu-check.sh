@@ -10,7 +10,7 @@ mkdir -p "$out"
 source scripts/gpu-host.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 export PYTHONUNBUFFERED=1
-echo "== tfjs webgpu (kernels per step and per token are the dispatch counts; PyTorch on CUDA follows)"
+echo "== tfjs webgpu: fused WGSL kernels (webgpu) and tfjs's plain ops (webgpu-plain); kernels per step and per token are GPU dispatches; PyTorch on CUDA follows"
 node --import tsx packages/policy/bench/bench.ts --backends webgpu --sizes small,medium,large --steps 5 --no-anchor 2>&1 \
   | grep -v "^Warning" | tee "$out/tfjs-webgpu.txt"
 echo "== PyTorch reference"

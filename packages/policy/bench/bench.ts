@@ -1,15 +1,19 @@
 // Training and sampling throughput by model size and backend, beside PyTorch in the same run:
 //   npm run bench -w @reasonlab/policy -- [--backends wasm,cpu,webgpu] [--sizes small,medium] [--steps N]
 //     [--profile]   per-op time of one training step and one sampled token
+//     [--batch B]   another training batch than the size's (e.g. to count dispatches on lavapipe)
 //     [--no-anchor] skip the PyTorch reference (bench/torch_reference.py, run when
 //                   `/usr/bin/python3 -c "import torch"` works, one thread)
 // Sizes "small" and "large" are the models of the PyTorch reference (../shared/gpu-host/reference).
+// On webgpu each size runs twice: with the fused WGSL kernels (src/fused/, the default) and with
+// tfjs's plain ops ("webgpu-plain"); the last two columns are then GPU dispatches, not kernels.
 import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type BackendName, loadBackend } from "../src/backend.js";
+import { countDispatches, setFusedKernels } from "../src/fused/index.js";
 import { countParams, initModel, lossOf, type ModelConfigInput } from "../src/model.js";
 import { applyAdamW, createAdamW, OptimizerConfig } from "../src/optimizer.js";
 import { sample } from "../src/sample.js";
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     backends: { type: "string", default: "wasm,cpu,webgpu" },
     sizes: { type: "string", default: "small,medium" },
     steps: { type: "string", default: "5" },
+    batch: { type: "string" },
     "sample-tokens": { type: "string", default: "48" },
     profile: { type: "boolean", default: false },
     "no-anchor": { type: "boolean", default: false },
@@ -45,7 +50,7 @@ console.log(
   `policy benchmark: node ${process.version}, ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? "?"})`,
 );
 console.log(
-  "backend   size    params     B x T      train ms/step  train tok/s   sample tok/s (batch 16)  kernels/step  kernels/token",
+  "backend       size    params     B x T      train ms/step  train tok/s   sample tok/s (batch 16)  kernels/step  kernels/token",
 );
 for (const name of values.backends.split(",") as BackendName[]) {
   let backend: Awaited<ReturnType<typeof loadBackend>>;
@@ -56,79 +61,95 @@ for (const name of values.backends.split(",") as BackendName[]) {
     continue;
   }
   const { tf } = backend;
-  for (const size of values.sizes.split(",")) {
-    const spec = SIZES[size];
-    if (!spec) throw new Error(`unknown size ${size}; sizes: ${Object.keys(SIZES).join(", ")}`);
-    const model = initModel(tf, { ...spec.model, vocabSize: tok.vocabSize }, 1);
-    const T = model.config.contextLength;
-    const opt = createAdamW(model);
-    const cfg = OptimizerConfig.parse({});
-    const vars = [...model.params.values()];
-    const x = tf.tensor2d(
-      Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256),
-      [spec.B, T],
-      "int32",
-    );
-    const y = tf.tensor2d(
-      Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256),
-      [spec.B, T],
-      "int32",
-    );
-    const step = async () => {
-      const { value, grads } = tf.variableGrads(() => lossOf(model, x, y), vars);
-      const named = Object.fromEntries([...model.params].map(([n, v]) => [n, grads[v.name]!]));
-      const norm = applyAdamW(model, opt, named, cfg, 1e-3);
-      await value.data();
-      tf.dispose([value, norm, ...Object.values(grads)]);
-    };
-    await step(); // warm-up: kernels compile, buffers allocate
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step();
-    const ms = (performance.now() - t0) / steps;
-    const prompts = Array.from({ length: 16 }, (_, i) =>
-      Array.from({ length: 8 }, (_, j) => 65 + ((i + j) % 26)),
-    );
-    const maxTokens = Math.min(Number(values["sample-tokens"]), T - 8);
-    await sample(model, tok, prompts.slice(0, 2), { maxTokens: 4 });
-    const s0 = performance.now();
-    const out = await sample(model, tok, prompts, { maxTokens, temperature: 1, seed: 1 });
-    const sampled = out.reduce((n, c) => n + c.tokens.length, 0);
-    const sampleRate = sampled / ((performance.now() - s0) / 1000);
-    ours.push({ backend: backend.name, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
-    // Kernels per training step and per sampled token: on webgpu, the GPU dispatches (reshapes
-    // aside). tf.profile answers with one object it reuses, so each call's list is taken at once.
-    const kernelsOf = async (f: () => Promise<unknown>) =>
-      (
-        await tf.profile(async () => {
-          await f();
-          return [];
-        })
-      ).kernels;
-    const train = await kernelsOf(step);
-    // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
-    const one = await kernelsOf(() => sample(model, tok, prompts, { maxTokens: 1, temperature: 1, seed: 1 }));
-    const two = await kernelsOf(() => sample(model, tok, prompts, { maxTokens: 2, temperature: 1, seed: 1 }));
-    const perToken = two.slice(one.length);
-    if (values.profile)
-      profiles.push(
-        await profileTable(`${backend.name} ${size}: one training step (B ${spec.B} x T ${T})`, train),
-        await profileTable(
-          `${backend.name} ${size}: one sampled token (16 rows, decode step with KV cache)`,
-          perToken,
-        ),
+  const variants = backend.name === "webgpu" ? [true, false] : [true];
+  for (const size of values.sizes.split(","))
+    for (const fused of variants) {
+      setFusedKernels(fused);
+      const label = fused ? backend.name : `${backend.name}-plain`;
+      let spec = SIZES[size];
+      if (!spec) throw new Error(`unknown size ${size}; sizes: ${Object.keys(SIZES).join(", ")}`);
+      if (values.batch) spec = { ...spec, B: Number(values.batch) };
+      const model = initModel(tf, { ...spec.model, vocabSize: tok.vocabSize }, 1);
+      const T = model.config.contextLength;
+      const opt = createAdamW(model);
+      const cfg = OptimizerConfig.parse({});
+      const vars = [...model.params.values()];
+      const x = tf.tensor2d(
+        Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256),
+        [spec.B, T],
+        "int32",
       );
-    console.log(
-      `${backend.name.padEnd(9)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round(
-        (spec.B * T) / (ms / 1000),
-      )
-        .toString()
-        .padStart(
-          11,
-        )}  ${Math.round(sampleRate).toString().padStart(12)}  ${String(train.length).padStart(21)}  ${String(perToken.length).padStart(13)}`,
-    );
-    tf.dispose([x, y]);
-    for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();
-  }
+      const y = tf.tensor2d(
+        Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256),
+        [spec.B, T],
+        "int32",
+      );
+      const step = async () => {
+        const { value, grads } = tf.variableGrads(() => lossOf(model, x, y), vars);
+        const named = Object.fromEntries([...model.params].map(([n, v]) => [n, grads[v.name]!]));
+        const norm = applyAdamW(model, opt, named, cfg, 1e-3);
+        await value.data();
+        tf.dispose([value, norm, ...Object.values(grads)]);
+      };
+      await step(); // warm-up: kernels compile, buffers allocate
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await step();
+      const ms = (performance.now() - t0) / steps;
+      const prompts = Array.from({ length: 16 }, (_, i) =>
+        Array.from({ length: 8 }, (_, j) => 65 + ((i + j) % 26)),
+      );
+      const maxTokens = Math.min(Number(values["sample-tokens"]), T - 8);
+      await sample(model, tok, prompts.slice(0, 2), { maxTokens: 4 });
+      const s0 = performance.now();
+      const out = await sample(model, tok, prompts, { maxTokens, temperature: 1, seed: 1 });
+      const sampled = out.reduce((n, c) => n + c.tokens.length, 0);
+      const sampleRate = sampled / ((performance.now() - s0) / 1000);
+      ours.push({ backend: label, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
+      // Kernels per training step and per sampled token: on webgpu, the GPU dispatches (reshapes
+      // aside). tf.profile answers with one object it reuses, so each call's list is taken at once.
+      const kernelsOf = async (f: () => Promise<unknown>) =>
+        (
+          await tf.profile(async () => {
+            await f();
+            return [];
+          })
+        ).kernels;
+      const train = await kernelsOf(step);
+      // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
+      const sampleN = (n: number) => () =>
+        sample(model, tok, prompts, { maxTokens: n, temperature: 1, seed: 1 });
+      const one = await kernelsOf(sampleN(1));
+      const two = await kernelsOf(sampleN(2));
+      const perToken = two.slice(one.length);
+      // on webgpu, the GPU dispatches themselves (tfjs's programs and ours; reshapes cost none)
+      const counts =
+        backend.name === "webgpu"
+          ? [
+              await countDispatches(tf, step),
+              (await countDispatches(tf, sampleN(2))) - (await countDispatches(tf, sampleN(1))),
+            ]
+          : [train.length, perToken.length];
+      if (values.profile)
+        profiles.push(
+          await profileTable(`${label} ${size}: one training step (B ${spec.B} x T ${T})`, train),
+          await profileTable(
+            `${label} ${size}: one sampled token (16 rows, decode step with KV cache)`,
+            perToken,
+          ),
+        );
+      console.log(
+        `${label.padEnd(13)} ${size.padEnd(7)} ${(countParams(model.config) / 1e6).toFixed(2).padStart(6)} M  ${String(spec.B).padStart(3)} x ${String(T).padEnd(4)}  ${ms.toFixed(0).padStart(12)}  ${Math.round(
+          (spec.B * T) / (ms / 1000),
+        )
+          .toString()
+          .padStart(
+            11,
+          )}  ${Math.round(sampleRate).toString().padStart(12)}  ${String(counts[0]).padStart(21)}  ${String(counts[1]).padStart(13)}`,
+      );
+      tf.dispose([x, y]);
+      for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();
+    }
+  setFusedKernels(true);
 }
 
 for (const p of profiles) console.log(`\n${p}`);

@@ -33,6 +33,47 @@ interface GpuAdapter {
 
 let webgpuAdapter: Promise<GpuAdapter | null> | undefined;
 
+interface Gpu {
+  requestAdapter(options?: object): Promise<GpuAdapter | null>;
+}
+
+/**
+ * navigator.gpu whose devices may bind as many storage buffers per dispatch as the adapter allows
+ * (WebGPU's default is 8; lavapipe and GPUs allow 16 or more): the fused AdamW kernel updates as
+ * many parameters per dispatch as fit (src/fused/adamw.ts). tfjs asks for the device itself, with
+ * other limits, so the adapter's requestDevice adds this one.
+ */
+function withStorageLimit(gpu: Gpu): Gpu {
+  const bind = (target: object, value: unknown) => (typeof value === "function" ? value.bind(target) : value);
+  return new Proxy(gpu, {
+    get(target, prop) {
+      if (prop !== "requestAdapter") return bind(target, Reflect.get(target, prop, target));
+      return async (options?: object) => {
+        const adapter = (await target.requestAdapter(options)) as
+          | (GpuAdapter & {
+              limits: { maxStorageBuffersPerShaderStage: number };
+              requestDevice(d?: { requiredLimits?: object }): Promise<unknown>;
+            })
+          | null;
+        if (!adapter) return adapter;
+        return new Proxy(adapter, {
+          get(a, key) {
+            if (key !== "requestDevice") return bind(a, Reflect.get(a, key, a));
+            return (descriptor: { requiredLimits?: object } = {}) =>
+              a.requestDevice({
+                ...descriptor,
+                requiredLimits: {
+                  ...descriptor.requiredLimits,
+                  maxStorageBuffersPerShaderStage: a.limits.maxStorageBuffersPerShaderStage,
+                },
+              });
+          },
+        });
+      };
+    },
+  });
+}
+
 /** The WebGPU adapter Dawn finds through Vulkan, or null when there is none. */
 export function findWebgpuAdapter(): Promise<GpuAdapter | null> {
   webgpuAdapter ??= (async () => {
@@ -49,7 +90,7 @@ export function findWebgpuAdapter(): Promise<GpuAdapter | null> {
       Object.assign(globalThis, webgpu.globals);
       // tfjs-backend-webgpu looks for navigator.gpu when it is imported, so this comes first.
       Object.defineProperty(globalThis, "navigator", {
-        value: { gpu: webgpu.create([]) },
+        value: { gpu: withStorageLimit(webgpu.create([]) as Gpu) },
         configurable: true,
         writable: true,
       });

@@ -2,9 +2,11 @@
 // wasm, cpu and webgpu all have, no tensor above rank 4, no gather in the backward pass.
 // Small models are bound by per-op overhead, so the forward pass keeps activations as 2-D
 // [tokens, width] matrices and fuses what it can (one qkv matmul, one rotary pass for q and k).
+// On webgpu, embedding, norms, attention and the loss run as fused WGSL kernels (src/fused/).
 import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
+import { fusedOps, MAX_HEAD } from "./fused/index.js";
 
 /** The fields of a model config, without the cross-field check (for deriving other schemas). */
 export const ModelShape = z.object({
@@ -308,6 +310,8 @@ function embed(model: Model, ids: Tensor): Tensor {
 function norm(model: Model, x: Tensor, name: string): Tensor {
   const { tf, params } = model;
   const g = params.get(`${name}.g`)!;
+  const fused = fusedOps(tf);
+  if (fused) return fused.norm(x, g, params.get(`${name}.b`) ?? null, model.config.norm);
   if (model.config.norm === "rmsnorm") return x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
   const { mean, variance } = tf.moments(x, -1, true);
   return x
@@ -369,6 +373,21 @@ function extendCache(model: Model, cache: KvCache, i: number, k: Tensor, v: Tens
   return [k, v];
 }
 
+/** Rotary positions applied to queries and keys qk [B*T, 2D] (q also takes the attention scale). */
+function rotate(model: Model, qk: Tensor, rope: { cos: Tensor; sin: Tensor }, B: number, T: number): Tensor {
+  const { config } = model;
+  const hd = headSize(config);
+  const q4 = qk.reshape([B, T * 2 * config.nHeads, 2, hd / 2]);
+  return q4
+    .mul(rope.cos)
+    .add(
+      swapHalves(model, qk.reshape([B * T * 2 * config.nHeads, hd]))
+        .reshape(q4.shape)
+        .mul(rope.sin),
+    )
+    .reshape([B * T, 2 * config.dModel]);
+}
+
 /** Final hidden states, [B*T, D], for token ids [B, T]. */
 export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions = {}): TF.Tensor2D {
   const { tf, params, config } = model;
@@ -376,8 +395,12 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
   const D = config.dModel;
   const H = config.nHeads;
   const hd = headSize(config);
-  let x = embed(model, ids);
-  if (config.positions === "learned") {
+  const fused = fusedOps(tf);
+  let x: Tensor;
+  if (fused && !options.positions)
+    x = fused.embed(ids.flatten(), params.get("wte")!, params.get("wpe") ?? null, T);
+  else x = embed(model, ids);
+  if (config.positions === "learned" && !(fused && !options.positions)) {
     const pos = options.positions ?? params.get("wpe")!.slice([0, 0], [T, D]).expandDims(0);
     x = x
       .reshape([B, T, D])
@@ -389,29 +412,33 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
   for (let i = 0; i < config.nLayers; i++) {
     const xn = norm(model, x, `h${i}.norm1`);
     const qkv = linear(model, xn, params.get(`h${i}.attn.qkv`)!);
-    let [qk, v] = tf.split(qkv, [2 * D, D], 1) as [Tensor, Tensor];
-    if (rope) {
-      const q4 = qk.reshape([B, T * 2 * H, 2, hd / 2]);
-      qk = q4.mul(rope.cos).add(
-        swapHalves(model, qk.reshape([B * T * 2 * H, hd]))
-          .reshape(q4.shape)
-          .mul(rope.sin),
-      );
+    let y: Tensor;
+    if (fused && !options.cache && !options.bias && hd <= MAX_HEAD) {
+      // one kernel from the qkv projection to the heads' output, causal mask included
+      let input: Tensor = qkv;
+      if (rope) {
+        const [qk, v] = tf.split(qkv, [2 * D, D], 1) as [Tensor, Tensor];
+        input = tf.concat([rotate(model, qk, rope, B, T), v], 1);
+      }
+      y = fused.attention(input, { B, T, H, scale: rope ? 1 : 1 / Math.sqrt(hd) });
+    } else {
+      let [qk, v] = tf.split(qkv, [2 * D, D], 1) as [Tensor, Tensor];
+      if (rope) qk = rotate(model, qk, rope, B, T);
+      const [q, kNew] = tf.split(qk.reshape([B, T, 2 * H, hd]).transpose([0, 2, 1, 3]), 2, 1) as [
+        Tensor,
+        Tensor,
+      ];
+      let k = kNew;
+      let vh = v.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
+      if (options.cache) [k, vh] = extendCache(model, options.cache, i, k, vh);
+      let scores = tf.matMul(q, k, false, true);
+      if (!rope) scores = scores.mul(1 / Math.sqrt(hd)); // rotary tables carry the scale already
+      const att = tf.softmax(scores.add(bias));
+      y = tf
+        .matMul(att, vh)
+        .transpose([0, 2, 1, 3])
+        .reshape([B * T, D]);
     }
-    const [q, kNew] = tf.split(qk.reshape([B, T, 2 * H, hd]).transpose([0, 2, 1, 3]), 2, 1) as [
-      Tensor,
-      Tensor,
-    ];
-    let k = kNew;
-    let vh = v.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
-    if (options.cache) [k, vh] = extendCache(model, options.cache, i, k, vh);
-    let scores = tf.matMul(q, k, false, true);
-    if (!rope) scores = scores.mul(1 / Math.sqrt(hd)); // rotary tables carry the scale already
-    const att = tf.softmax(scores.add(bias));
-    const y = tf
-      .matMul(att, vh)
-      .transpose([0, 2, 1, 3])
-      .reshape([B * T, D]);
     x = x.add(linear(model, y, params.get(`h${i}.attn.proj`)!));
     x = x.add(mlp(model, norm(model, x, `h${i}.norm2`), i));
   }
@@ -421,8 +448,12 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
 
 /** Logits [N, V] for hidden states [N, D]. */
 export function logitsOf(model: Model, h: TF.Tensor2D): TF.Tensor2D {
-  const { params, config } = model;
-  return linear(model, h, config.tiedEmbeddings ? params.get("wte")!.transpose() : params.get("lm_head")!);
+  const { tf, params, config } = model;
+  if (!config.tiedEmbeddings) return linear(model, h, params.get("lm_head")!);
+  const wte = params.get("wte")! as TF.Tensor2D;
+  // wasm multiplies transposed operands naively (see linear); elsewhere the transpose is free in the matmul
+  if (tf.getBackend() === "wasm" || tf.getBackend() === "cpu") return linear(model, h, wte.transpose());
+  return tf.matMul(h, wte, false, true);
 }
 
 // ---- the copy head ----
@@ -468,9 +499,13 @@ function targetLogprobs(
   const [B, T] = inputs.shape;
   const V = config.vocabSize;
   const raw = logitsOf(model, h);
-  const labels = tf.oneHot(targets.flatten() as TF.Tensor1D, V).toFloat();
+  const fused = fusedOps(tf);
+  let onehot: Tensor | null = null;
+  const labels = () => (onehot ??= tf.oneHot(targets.flatten() as TF.Tensor1D, V).toFloat());
   const crossEntropy = (logits: Tensor) =>
-    tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE);
+    fused
+      ? fused.crossEntropy(logits, targets.flatten())
+      : tf.losses.softmaxCrossEntropy(labels(), logits, undefined, 0, tf.Reduction.NONE);
   if (!config.copy) {
     const logits = temperature === 1 ? raw : (raw.div(temperature) as TF.Tensor2D);
     return { logp: crossEntropy(logits).neg() as TF.Tensor1D, logq: full ? tf.logSoftmax(logits) : null };
@@ -485,7 +520,7 @@ function targetLogprobs(
       .add(copied.mul(gate.expandDims(1)));
     let logq = p.add(1e-20).log() as TF.Tensor2D;
     if (temperature !== 1) logq = tf.logSoftmax(logq.div(temperature)) as TF.Tensor2D;
-    return { logp: logq.mul(labels).sum(-1) as TF.Tensor1D, logq: full ? logq : null };
+    return { logp: logq.mul(labels()).sum(-1) as TF.Tensor1D, logq: full ? logq : null };
   }
   const vocab = crossEntropy(raw).neg().exp();
   const match = tf.equal(inputs.expandDims(1), targets.expandDims(2)).toFloat();

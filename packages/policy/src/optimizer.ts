@@ -1,6 +1,7 @@
 // AdamW with global-norm clipping and a warmup + cosine schedule, as tensors that never leave the device.
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
+import { fusedOps } from "./fused/index.js";
 import type { Model } from "./model.js";
 
 export const OptimizerConfig = z.object({
@@ -61,6 +62,18 @@ export function applyAdamW(
   const { tf } = model;
   opt.t += 1;
   const t = opt.t;
+  const fused = fusedOps(tf);
+  if (fused)
+    return fused.adamw(
+      [...model.params].map(([name, p]) => ({
+        p,
+        m: opt.m.get(name)!,
+        v: opt.v.get(name)!,
+        g: grads[name]!,
+        decays: c.weightDecay > 0 && decays(p),
+      })),
+      { ...c, bc1: 1 - c.beta1 ** t, bc2: 1 - c.beta2 ** t, lr },
+    );
   return tf.tidy(() => {
     const names = [...model.params.keys()];
     // pairwise, not addN: webgpu's AddN binds one buffer per input and fails past 8
