@@ -7,6 +7,7 @@ import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { fusedOps, MAX_HEAD } from "./fused/index.js";
+import { batchMatMul } from "./wasm-matmul.js";
 
 /** The fields of a model config, without the cross-field check (for deriving other schemas). */
 export const ModelShape = z.object({
@@ -431,11 +432,10 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
       let k = kNew;
       let vh = v.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]);
       if (options.cache) [k, vh] = extendCache(model, options.cache, i, k, vh);
-      let scores = tf.matMul(q, k, false, true);
+      let scores = batchMatMul(tf, q, k, true);
       if (!rope) scores = scores.mul(1 / Math.sqrt(hd)); // rotary tables carry the scale already
       const att = tf.softmax(scores.add(bias));
-      y = tf
-        .matMul(att, vh)
+      y = batchMatMul(tf, att, vh)
         .transpose([0, 2, 1, 3])
         .reshape([B * T, D]);
     }
@@ -469,8 +469,7 @@ function copyAttention(model: Model, h: TF.Tensor2D, B: number, T: number, keys:
   const { tf, params, config } = model;
   const D = config.dModel;
   const q = linear(model, h, params.get("copy.q")!).reshape([B, T, D]);
-  const scores = tf
-    .matMul(q as TF.Tensor3D, keys as TF.Tensor3D, false, true)
+  const scores = batchMatMul(tf, q, keys, true)
     .mul(1 / Math.sqrt(D))
     .add(bias);
   const gate = tf
@@ -513,7 +512,7 @@ function targetLogprobs(
   const { att, gate } = copyAttention(model, h, B, T, copyKeys(model, h, B, T), causalMask(model, T));
   const keep = gate.neg().add(1);
   if (full || temperature !== 1) {
-    const copied = tf.matMul(att, tf.oneHot(inputs, V).toFloat() as TF.Tensor3D).reshape([B * T, V]);
+    const copied = batchMatMul(tf, att, tf.oneHot(inputs, V).toFloat()).reshape([B * T, V]);
     const p = tf
       .softmax(raw)
       .mul(keep.expandDims(1))
