@@ -50,15 +50,18 @@ export interface Model {
 }
 
 /**
- * x @ w for 2-D matrices. tfjs-wasm multiplies untransposed matrices through XNNPACK but falls
- * back to a naive loop (10x slower, measured) whenever transposeA or transposeB is set, which
- * is what matMul's own gradient does. On wasm and cpu the gradient here transposes explicitly
- * (a cheap copy) and multiplies plainly; other backends keep the built-in gradient.
+ * x @ w (x @ wT with `transposeW`) for 2-D matrices. tfjs-wasm multiplies untransposed matrices
+ * through XNNPACK but falls back to a naive loop (10x slower, measured) whenever transposeA or
+ * transposeB is set, which is what matMul's own gradient does. On wasm and cpu w is transposed
+ * explicitly (a cheap copy) and the gradient here does the same; other backends keep the
+ * built-in gradient and transpose inside the matmul.
  */
-export function linear(model: Model, x: Tensor, w: Tensor): TF.Tensor2D {
+export function linear(model: Model, x: Tensor, w: Tensor, transposeW = false): TF.Tensor2D {
   const { tf } = model;
   const backend = tf.getBackend();
-  if (backend !== "wasm" && backend !== "cpu") return tf.matMul(x as TF.Tensor2D, w as TF.Tensor2D);
+  if (backend !== "wasm" && backend !== "cpu")
+    return tf.matMul(x as TF.Tensor2D, w as TF.Tensor2D, false, transposeW);
+  if (transposeW) w = w.transpose();
   const f = tf.customGrad((...args: unknown[]) => {
     const [a, b, save] = args as [TF.Tensor2D, TF.Tensor2D, (t: Tensor[]) => void];
     save([a, b]);
@@ -397,11 +400,12 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
   const H = config.nHeads;
   const hd = headSize(config);
   const fused = fusedOps(tf);
-  let x: Tensor;
-  if (fused && !options.positions)
-    x = fused.embed(ids.flatten(), params.get("wte")!, params.get("wpe") ?? null, T);
-  else x = embed(model, ids);
-  if (config.positions === "learned" && !(fused && !options.positions)) {
+  // the fused kernel adds learned positions 0..T-1 itself; explicit positions take the plain path
+  const fusedEmbed = fused && !options.positions;
+  let x = fusedEmbed
+    ? fused.embed(ids.flatten(), params.get("wte")!, params.get("wpe") ?? null, T)
+    : embed(model, ids);
+  if (config.positions === "learned" && !fusedEmbed) {
     const pos = options.positions ?? params.get("wpe")!.slice([0, 0], [T, D]).expandDims(0);
     x = x
       .reshape([B, T, D])
@@ -448,12 +452,10 @@ export function hidden(model: Model, ids: TF.Tensor2D, options: ForwardOptions =
 
 /** Logits [N, V] for hidden states [N, D]. */
 export function logitsOf(model: Model, h: TF.Tensor2D): TF.Tensor2D {
-  const { tf, params, config } = model;
-  if (!config.tiedEmbeddings) return linear(model, h, params.get("lm_head")!);
-  const wte = params.get("wte")! as TF.Tensor2D;
-  // wasm multiplies transposed operands naively (see linear); elsewhere the transpose is free in the matmul
-  if (tf.getBackend() === "wasm" || tf.getBackend() === "cpu") return linear(model, h, wte.transpose());
-  return tf.matMul(h, wte, false, true);
+  const { params, config } = model;
+  return config.tiedEmbeddings
+    ? linear(model, h, params.get("wte")!, true)
+    : linear(model, h, params.get("lm_head")!);
 }
 
 // ---- the copy head ----

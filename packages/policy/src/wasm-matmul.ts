@@ -15,6 +15,8 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: "float32"): TF.TensorInfo;
 }
 
+/** REASONLAB_WASM_BMM=0 keeps tfjs-wasm's own batched matmul (the bench compares both). */
+const enabled = process.env.REASONLAB_WASM_BMM !== "0";
 let kernel: ((...args: unknown[]) => void) | null = null;
 let kernelOf: WasmBackend | null = null;
 // ids of the views: far above the ones tfjs-wasm hands out (from 0), fresh for each view so that
@@ -78,12 +80,7 @@ const swapLast = (tf: typeof TF, x: TF.Tensor) => {
  */
 export function batchMatMul(tf: typeof TF, a: TF.Tensor, b: TF.Tensor, transposeB = false): TF.Tensor {
   // one row per product (a decoding step) is cheaper on the naive loop than an XNNPACK setup each
-  if (
-    tf.getBackend() !== "wasm" ||
-    a.rank < 3 ||
-    a.shape.at(-2)! < 8 ||
-    process.env.REASONLAB_WASM_BMM === "0"
-  )
+  if (tf.getBackend() !== "wasm" || a.rank < 3 || a.shape.at(-2)! < 8 || !enabled)
     return tf.matMul(a, b, false, transposeB);
   const f = tf.customGrad((...args: unknown[]) => {
     const [x, y, save] = args as [TF.Tensor, TF.Tensor, (t: TF.Tensor[]) => void];

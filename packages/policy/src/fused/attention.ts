@@ -37,11 +37,13 @@ fn loadKeys(b: i32, h: i32, j0: i32, t: u32) {
   }
 }`;
 
-const forwardCode = /* wgsl */ `${HEADER}
-@group(0) @binding(0) var<storage, read> qkv: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
-@group(0) @binding(3) var<uniform> u: U;
+/**
+ * A kernel in which each thread owns query row i (64 rows of one (batch, head) a workgroup) and
+ * visits the keys j <= i tile by tile: `setup` declares its state and fills it for a valid row,
+ * `visit` runs for each key (its row in the tile is jj), `finish` once for a valid row.
+ */
+const overKeys = (bindings: string, setup: string, visit: string, finish: string) => /* wgsl */ `${HEADER}
+${bindings}
 ${KEY_TILES}
 @compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
@@ -51,13 +53,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let i = i32(wg.x) * ROWS + i32(t);
   let valid = i < u.T;
   let stride = 3 * u.D;
-  var q: array<f32, MAXHD>;
-  var acc: array<f32, MAXHD>;
-  if (valid) {
-    for (var c = 0; c < u.hd; c++) { q[c] = qkv[(b * u.T + i) * stride + h * u.hd + c] * u.scale; acc[c] = 0.0; }
-  }
-  var m = -1e30;
-  var l = 0.0;
+  ${setup}
   let last = min(i32(wg.x) * ROWS + ROWS - 1, u.T - 1);
   for (var j0 = 0; j0 <= last; j0 += TILE) {
     loadKeys(b, h, j0, t);
@@ -66,43 +62,50 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let jmax = min(j0 + TILE - 1, i);
       for (var j = j0; j <= jmax; j++) {
         let jj = j - j0;
-        var s = 0.0;
+        ${visit}
+      }
+    }
+    workgroupBarrier();
+  }
+  if (valid) {
+    ${finish}
+  }
+}`;
+
+const forwardCode = overKeys(
+  `@group(0) @binding(0) var<storage, read> qkv: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> lse: array<f32>;
+@group(0) @binding(3) var<uniform> u: U;`,
+  `var q: array<f32, MAXHD>;
+  var acc: array<f32, MAXHD>;
+  if (valid) {
+    for (var c = 0; c < u.hd; c++) { q[c] = qkv[(b * u.T + i) * stride + h * u.hd + c] * u.scale; acc[c] = 0.0; }
+  }
+  var m = -1e30;
+  var l = 0.0;`,
+  `var s = 0.0;
         for (var c = 0; c < u.hd; c++) { s += q[c] * ks[jj * MAXHD + c]; }
         let mNew = max(m, s);
         let corr = exp(m - mNew);
         let p = exp(s - mNew);
         l = l * corr + p;
         for (var c = 0; c < u.hd; c++) { acc[c] = acc[c] * corr + p * vs[jj * MAXHD + c]; }
-        m = mNew;
-      }
-    }
-    workgroupBarrier();
-  }
-  if (valid) {
-    for (var c = 0; c < u.hd; c++) { y[(b * u.T + i) * u.D + h * u.hd + c] = acc[c] / l; }
-    lse[bh * u.T + i] = m + log(l);
-  }
-}`;
+        m = mNew;`,
+  `for (var c = 0; c < u.hd; c++) { y[(b * u.T + i) * u.D + h * u.hd + c] = acc[c] / l; }
+    lse[bh * u.T + i] = m + log(l);`,
+);
 
 // dq_i = scale * sum_j p_ij (dy_i . v_j - dy_i . y_i) k_j, for j <= i
-const queryGradCode = /* wgsl */ `${HEADER}
-@group(0) @binding(0) var<storage, read> qkv: array<f32>;
+const queryGradCode = overKeys(
+  `@group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> lse: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dqkv: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dd: array<f32>;
-@group(0) @binding(6) var<uniform> u: U;
-${KEY_TILES}
-@compute @workgroup_size(${ROWS})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let bh = i32(wg.y);
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let i = i32(wg.x) * ROWS + i32(t);
-  let valid = i < u.T;
-  let stride = 3 * u.D;
-  var q: array<f32, MAXHD>;
+@group(0) @binding(6) var<uniform> u: U;`,
+  `var q: array<f32, MAXHD>;
   var g: array<f32, MAXHD>;
   var dq: array<f32, MAXHD>;
   var di = 0.0;
@@ -116,28 +119,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     }
     li = lse[bh * u.T + i];
     dd[bh * u.T + i] = di;
-  }
-  let last = min(i32(wg.x) * ROWS + ROWS - 1, u.T - 1);
-  for (var j0 = 0; j0 <= last; j0 += TILE) {
-    loadKeys(b, h, j0, t);
-    workgroupBarrier();
-    if (valid) {
-      let jmax = min(j0 + TILE - 1, i);
-      for (var j = j0; j <= jmax; j++) {
-        let jj = j - j0;
-        var s = 0.0;
+  }`,
+  `var s = 0.0;
         var dp = 0.0;
         for (var c = 0; c < u.hd; c++) { s += q[c] * ks[jj * MAXHD + c]; dp += g[c] * vs[jj * MAXHD + c]; }
         let ds = exp(s - li) * (dp - di);
-        for (var c = 0; c < u.hd; c++) { dq[c] += ds * ks[jj * MAXHD + c]; }
-      }
-    }
-    workgroupBarrier();
-  }
-  if (valid) {
-    for (var c = 0; c < u.hd; c++) { dqkv[(b * u.T + i) * stride + h * u.hd + c] = dq[c] * u.scale; }
-  }
-}`;
+        for (var c = 0; c < u.hd; c++) { dq[c] += ds * ks[jj * MAXHD + c]; }`,
+  `for (var c = 0; c < u.hd; c++) { dqkv[(b * u.T + i) * stride + h * u.hd + c] = dq[c] * u.scale; }`,
+);
 
 // dv_j = sum_i p_ij dy_i and dk_j = sum_i p_ij (dy_i . v_j - dd_i) scale q_i, for i >= j
 const keyValueGradCode = /* wgsl */ `${HEADER}

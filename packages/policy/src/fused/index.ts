@@ -19,11 +19,11 @@ export function setFusedKernels(on: boolean) {
   enabled = on;
 }
 
-const registered = new WeakSet<object>();
+const run = (tf: typeof TF, name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) =>
+  tf.engine().runKernel(name, inputs as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap);
 
+/** Registers the kernels and their gradients with this tfjs. */
 function register(tf: typeof TF) {
-  if (registered.has(tf)) return;
-  registered.add(tf);
   const kernel = (
     kernelName: string,
     f: (
@@ -37,8 +37,6 @@ function register(tf: typeof TF) {
       kernelFunc: ({ inputs, attrs }) =>
         f(inputs as Record<string, TF.TensorInfo>, (attrs ?? {}) as Record<string, unknown>),
     });
-  const run = (name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) =>
-    tf.engine().runKernel(name, inputs as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap);
 
   kernel("ReasonlabNorm", ({ x, g, b }, a) => normForward(tf, a.kind as NormKind, x!, g!, b ?? null));
   kernel("ReasonlabNormGrad", ({ x, g, stats, dy }, a) =>
@@ -52,7 +50,7 @@ function register(tf: typeof TF) {
       const [x, g, stats] = saved as TF.Tensor[];
       const dy = (dys as TF.Tensor[])[0]!;
       // computed here, not in the thunks: tfjs runs each thunk in a tidy that would free the others' results
-      const grads = run("ReasonlabNormGrad", { x: x!, g: g!, stats: stats!, dy }, attrs) as TF.Tensor[];
+      const grads = run(tf, "ReasonlabNormGrad", { x: x!, g: g!, stats: stats!, dy }, attrs) as TF.Tensor[];
       return { x: () => grads[0]!, g: () => grads[1]!, b: () => grads[2]! };
     },
   });
@@ -69,7 +67,7 @@ function register(tf: typeof TF) {
       const [qkv, y, lse] = saved as TF.Tensor[];
       const dy = (dys as TF.Tensor[])[0]!;
       return {
-        qkv: () => run("ReasonlabAttentionGrad", { qkv: qkv!, y: y!, lse: lse!, dy }, attrs) as TF.Tensor,
+        qkv: () => run(tf, "ReasonlabAttentionGrad", { qkv: qkv!, y: y!, lse: lse!, dy }, attrs) as TF.Tensor,
       };
     },
   });
@@ -87,7 +85,7 @@ function register(tf: typeof TF) {
       const dnll = (dys as TF.Tensor[])[0]!;
       return {
         logits: () =>
-          run("ReasonlabCrossEntropyGrad", {
+          run(tf, "ReasonlabCrossEntropyGrad", {
             logits: logits!,
             targets: targets!,
             lse: lse!,
@@ -108,7 +106,7 @@ function register(tf: typeof TF) {
     inputsToSave: ["ids"],
     gradFunc: (dy, saved, attrs) => {
       const [ids] = saved as TF.Tensor[];
-      const grads = run("ReasonlabEmbedGrad", { ids: ids!, dx: dy as TF.Tensor }, attrs) as TF.Tensor[];
+      const grads = run(tf, "ReasonlabEmbedGrad", { ids: ids!, dx: dy as TF.Tensor }, attrs) as TF.Tensor[];
       return { wte: () => grads[0]!, wpe: () => grads[1]! };
     },
   });
@@ -126,16 +124,25 @@ export interface FusedOps {
   adamw(params: AdamWParam[], step: AdamWStep): TF.Scalar;
 }
 
+const opsOf = new WeakMap<object, FusedOps>();
+
 /** The fused ops when tfjs runs on webgpu and they are on; null otherwise. */
 export function fusedOps(tf: typeof TF): FusedOps | null {
   if (!enabled || tf.getBackend() !== "webgpu") return null;
-  register(tf);
-  const run = (name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) =>
-    tf.engine().runKernel(name, inputs as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap);
+  let ops = opsOf.get(tf);
+  if (!ops) {
+    register(tf);
+    ops = opsFor(tf);
+    opsOf.set(tf, ops);
+  }
+  return ops;
+}
+
+function opsFor(tf: typeof TF): FusedOps {
   // the first output is the op's result; the rest (row statistics) matter only to the gradient,
   // which keeps its own copies, so they are freed here and nothing leaks outside a tidy
   const first = (name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) => {
-    const [out, ...rest] = run(name, inputs, attrs) as TF.Tensor[];
+    const [out, ...rest] = run(tf, name, inputs, attrs) as TF.Tensor[];
     tf.dispose(rest);
     return out!;
   };
@@ -144,7 +151,7 @@ export function fusedOps(tf: typeof TF): FusedOps | null {
     attention: (qkv, s) => first("ReasonlabAttention", { qkv }, { ...s }) as TF.Tensor2D,
     crossEntropy: (logits, targets) => first("ReasonlabCrossEntropy", { logits, targets }) as TF.Tensor1D,
     embed: (ids, wte, wpe, T) =>
-      run("ReasonlabEmbed", wpe ? { ids, wte, wpe } : { ids, wte }, {
+      run(tf, "ReasonlabEmbed", wpe ? { ids, wte, wpe } : { ids, wte }, {
         T,
         vocab: wte.shape[0],
         wpeShape: wpe ? wpe.shape : null,
