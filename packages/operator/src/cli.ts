@@ -379,29 +379,62 @@ const demos = defineCommand({
       description: "the first seed; the default starts at the training seeds, above every held-out suite's",
     },
     parallel: { type: "string", value: "N", description: "pages working at once", default: "2" },
+    model: {
+      type: "string",
+      value: "NAME",
+      description:
+        "DAgger: this policy (served by `reasonlab serve`, read as --policy reads it) drives the page, greedily, and the expert labels each state it reaches",
+    },
+    "base-url": {
+      type: "string",
+      value: "URL",
+      description: "the learner's endpoint (default $OPENAI_BASE_URL)",
+    },
   },
   schema: z.object({
     out: z.string(),
     family: z.array(z.string()).optional(),
     seeds: int(1, 100_000),
-    "first-seed": int(0, 2 ** 31 - 1).optional(),
+    firstSeed: int(0, 2 ** 31 - 1).optional(),
     parallel: int(1, 16),
+    model: z.string().min(1).optional(),
+    baseUrl: z.string().url().optional(),
     args: z.array(z.string()).max(0),
   }),
   examples: [
     "reasonlab web-tasks demos --out demos.jsonl --seeds 200",
     "reasonlab web-tasks demos --family login --family dropdown --seeds 50 --out -",
+    "reasonlab web-tasks demos --family scroll-find --seeds 300 --model reasonlab-policy --base-url http://127.0.0.1:8000/v1 --out dagger.jsonl",
   ],
-  async run({ out, family, seeds, "first-seed": firstSeed, parallel }) {
+  async run({ out, family, seeds, firstSeed, parallel, model, baseUrl }) {
     const { TASK_FAMILIES, getTaskFamily } = await import("./tasks/families.js");
     const { createTaskEnv } = await import("./tasks/env.js");
     const { TRAIN_SEEDS_FROM } = await import("./tasks/environment.js");
     const { startTaskServer } = await import("./tasks/server.js");
     const { launchChromium } = await import("./browser.js");
     const { demonstrations } = await import("./demos.js");
+    const { openaiClient } = await import("./models.js");
+    const client = model ? openaiClient(baseUrl ? { baseURL: baseUrl } : {}) : null;
+    // the learner reads what RL showed it: the observation alone, no system prompt, greedy
+    const learner = client
+      ? async (observation: string) => {
+          try {
+            const completion = await client.chat.completions.create({
+              model: model!,
+              messages: [{ role: "user", content: observation }],
+              temperature: 0,
+              max_tokens: 32,
+            });
+            return completion.choices[0]?.message?.content ?? "";
+          } catch (e) {
+            throw new Error(`the learner ${model} at ${client.baseURL}: ${(e as Error).message}`);
+          }
+        }
+      : undefined;
     const families = family ?? TASK_FAMILIES.map((f) => f.name);
     for (const f of families) getTaskFamily(f);
     if (out !== "-" && fs.existsSync(out)) throw new UsageError(`${out} exists; choose another --out`);
+    if (baseUrl && !model) throw new UsageError("--base-url is the learner's endpoint: give --model too");
     const from = firstSeed ?? TRAIN_SEEDS_FROM;
     const jobs = families.flatMap((f) =>
       Array.from({ length: seeds }, (_, i) => ({ family: f, seed: from + i })),
@@ -419,7 +452,7 @@ const demos = defineCommand({
         while (next < jobs.length) {
           const k = next++;
           const { family: f, seed } = jobs[k]!;
-          for await (const steps of demonstrations(env, [f], [seed])) {
+          for await (const steps of demonstrations(env, [f], [seed], learner)) {
             results[k] = steps.map((s) => JSON.stringify(s));
             lines += steps.length;
           }

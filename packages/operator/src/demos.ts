@@ -4,6 +4,10 @@
 // the name is unique (a small policy copies a name from the goal far sooner than it learns to look
 // an index up; measured in the policy README). An expert that fails to reach
 // full reward is a bug in its task: it throws.
+//
+// With a learner (DAgger), the learner's replies drive the page and the expert labels every state
+// the learner reaches: the states a policy trained on expert episodes alone never saw, such as
+// the one after it clicked a button still below the viewport, get the expert's way out.
 import { createRng } from "@reasonlab/env-math";
 import { parseJsonLines } from "@reasonlab/runs";
 import { z } from "zod";
@@ -20,6 +24,8 @@ export const Demonstration = z.object({
   observation: z.string(),
   action: z.string(),
   reward: z.number(),
+  /** The learner's reply, which drove the page, where it differs from the expert's label (DAgger). */
+  executed: z.string().optional(),
   /** Set on a relabelled copy (its number): the same episode with made-up labels. */
   relabelled: z.number().int().optional(),
   messages: z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.string() })),
@@ -32,10 +38,19 @@ const chatOf = (observation: string, action: string): Demonstration["messages"] 
   { role: "assistant", content: action },
 ];
 
+/** A policy's reply to an observation (DAgger's learner): one grammar line. */
+export type Learner = (observation: string) => Promise<string>;
+
+/**
+ * Episodes of each (family, seed), one array of steps each. The expert acts, and must solve the
+ * task; or, with a `learner`, the learner acts and the expert only labels, until the task ends,
+ * its step budget is spent, or the expert has no move from where the learner went.
+ */
 export async function* demonstrations(
   env: TaskEnv,
   families: string[],
   seeds: number[],
+  learner?: Learner,
 ): AsyncGenerator<Demonstration[]> {
   for (const family of families) {
     for (const seed of seeds) {
@@ -45,10 +60,17 @@ export async function* demonstrations(
       let reward = 0;
       let last: { line: string; error?: string } | null = null;
       for (let i = 0; i < task.maxSteps; i++) {
-        const action = formatCommand(namedCommand(task.expert(obs.snapshot), obs.snapshot));
+        let action: string;
+        try {
+          action = formatCommand(namedCommand(task.expert(obs.snapshot), obs.snapshot));
+        } catch (e) {
+          if (learner) break; // the learner went where the expert has no move (off the task's pages)
+          throw e;
+        }
         const observation = renderObservation(obs.snapshot, task.instruction, {
           ...(last ? { last: last.line, ...(last.error ? { error: last.error } : {}) } : {}),
         });
+        const executed = learner ? (await learner(observation)).trim().split("\n")[0]!.trim() : action;
         steps.push({
           family,
           seed,
@@ -56,17 +78,20 @@ export async function* demonstrations(
           goal: task.instruction,
           observation,
           action,
+          ...(executed !== action ? { executed } : {}),
           reward: 0,
           messages: chatOf(observation, action),
         });
-        const result = await env.step(action);
+        const result = await env.step(executed);
         obs = result.observation;
-        last = { line: action, ...(result.error ? { error: result.error } : {}) };
+        last = { line: executed, ...(result.error ? { error: result.error } : {}) };
         reward = result.reward;
-        if (result.error) throw new Error(`expert failed on ${family}/${seed} at step ${i}: ${result.error}`);
+        if (result.error && !learner)
+          throw new Error(`expert failed on ${family}/${seed} at step ${i}: ${result.error}`);
         if (result.done) break;
       }
-      if (reward < 1) throw new Error(`expert did not solve ${family}/${seed} (reward ${reward})`);
+      if (reward < 1 && !learner)
+        throw new Error(`expert did not solve ${family}/${seed} (reward ${reward})`);
       for (const s of steps) s.reward = reward;
       yield steps;
     }
@@ -145,6 +170,7 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
       goal: swap(d.goal),
       observation,
       action,
+      ...(d.executed !== undefined ? { executed: swap(d.executed) } : {}),
       relabelled: copy,
       messages: chatOf(observation, action),
     };

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { listRuns, openRun } from "@reasonlab/runs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { taskInstance } from "../src/tasks/families.js";
 import { startTaskServer, type TaskServer } from "../src/tasks/server.js";
 
 const BIN = path.join(
@@ -43,6 +44,35 @@ function reasonlab(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+/**
+ * A chat model over the OpenAI protocol on a local port, whose reply to request k (its JSON body)
+ * is `reply(body, k)`. Closed by `close()`.
+ */
+async function chatModel(reply: (body: string, k: number) => string) {
+  const requests: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const c of req) body += c;
+    requests.push(body);
+    const content = reply(body, requests.length - 1);
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        id: "x",
+        object: "chat.completion",
+        created: 0,
+        model: "m",
+        choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
 describe("reasonlab operate", () => {
   it("solves suite tasks with the expert, printing each step, and records the episodes", async () => {
     const runs = path.join(root, "tasks");
@@ -75,25 +105,10 @@ describe("reasonlab operate", () => {
 
   it("pursues a free goal on a URL with a model over the OpenAI protocol, within the allowed origin", async () => {
     const replies = ["I see the links.\nclick [2]", 'The page is open.\ndone "found it"'];
-    const requests: string[] = [];
-    const model = http.createServer(async (req, res) => {
-      let body = "";
-      for await (const c of req) body += c;
-      requests.push(body);
-      const content = replies[Math.min(requests.length - 1, replies.length - 1)];
-      res.writeHead(200, { "content-type": "application/json" }).end(
-        JSON.stringify({
-          id: "x",
-          object: "chat.completion",
-          created: 0,
-          model: "m",
-          choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
-        }),
-      );
-    });
-    await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
+    const model = await chatModel((_, k) => replies[Math.min(k, replies.length - 1)]!);
+    const { requests } = model;
     try {
-      const base = `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1`;
+      const base = model.base;
       const runs = path.join(root, "free");
       const { code, out } = await reasonlab([
         "operate",
@@ -115,7 +130,49 @@ describe("reasonlab operate", () => {
       const [episode] = openRun(run!.dir).episodes();
       expect(episode).toMatchObject({ task: "free", status: "success", goal: "open any link" });
     } finally {
-      await new Promise((r) => model.close(r));
+      await model.close();
+    }
+  });
+
+  it("web-tasks demos: from --first-seed, and with a learner over the OpenAI protocol (DAgger)", async () => {
+    // the learner clicks the goal's button at once, which fails while it is below the viewport
+    const model = await chatModel((body) => {
+      const goal = JSON.parse(body).messages[0].content as string;
+      return `click "${/Find the button "([^"]+)"/.exec(goal)![1]}"`;
+    });
+    try {
+      const base = model.base;
+      const out = path.join(root, "dagger.jsonl");
+      const args = ["web-tasks", "demos", "--family", "scroll-find", "--seeds", "2", "--first-seed", "7"];
+      const r = await reasonlab([...args, "--model", "m", "--base-url", base, "--out", out]);
+      expect(r.code, r.out).toBe(0);
+      const steps = fs
+        .readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect([...new Set(steps.map((s) => s.seed))]).toEqual([7, 8]);
+      // two episodes that spend their step budgets
+      expect(steps).toHaveLength(
+        taskInstance("scroll-find", 7).maxSteps + taskInstance("scroll-find", 8).maxSteps,
+      );
+      for (const s of steps) {
+        expect(s.action).toBe("scroll down");
+        expect(s.executed).toMatch(/^click "/);
+      }
+      // the learner read each state as it was labelled, alone and greedily, as RL showed it
+      const requests = model.requests.map((r) => JSON.parse(r)) as {
+        messages: { role: string; content: string }[];
+        temperature: number;
+      }[];
+      // (two pages work at once, so in any order)
+      const asked = requests.map((q) => JSON.stringify(q.messages)).sort();
+      expect(asked).toEqual(
+        steps.map((s) => JSON.stringify([{ role: "user", content: s.observation }])).sort(),
+      );
+      expect(requests.every((q) => q.temperature === 0)).toBe(true);
+    } finally {
+      await model.close();
     }
   });
 

@@ -26,6 +26,14 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The one episode a demonstrations generator yields for one (family, seed). */
+async function episodeOf(gen: AsyncGenerator<Demonstration[]>): Promise<Demonstration[]> {
+  const episodes: Demonstration[][] = [];
+  for await (const steps of gen) episodes.push(steps);
+  expect(episodes.length).toBe(1);
+  return episodes[0]!;
+}
+
 /** A plausible but wrong move: the expert's command aimed at the wrong thing. */
 function wrong(cmd: Command, s: Snapshot): Command {
   const other = (not: number) => s.elements.find((e) => e.index !== not && e.position === "visible");
@@ -167,5 +175,35 @@ describe("browser task families", () => {
       expect(d.action).toMatch(/^click "[^"]+"$/);
     }
     expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toBe('click "Submit"');
+  });
+
+  it("labels the states a learner reaches with the expert's move (DAgger)", async () => {
+    // The mistake a policy trained on expert episodes makes on scroll-find: it clicks the target
+    // while it is still below the viewport, and again after the click failed.
+    const target = (obs: string) => /^Goal: Find the button "([^"]+)"/.exec(obs)![1]!;
+    const asked: string[] = [];
+    const learner = async (obs: string) => {
+      asked.push(obs);
+      return `click "${target(obs)}"`;
+    };
+    const steps = await episodeOf(demonstrations(env, ["scroll-find"], [3], learner));
+    expect(steps.map((d) => d.observation)).toEqual(asked); // the learner read each labelled state
+    expect(steps.length).toBe(env.task().maxSteps); // it never got there: the budget ran out
+    for (const d of steps) {
+      expect(d.action).toBe("scroll down"); // the expert's way out, from every state
+      expect(d.executed).toBe(`click "${target(d.observation)}"`);
+      expect(d.messages[1]!.content).toBe(d.action);
+      expect(d.reward).toBe(0);
+    }
+    expect(steps[1]!.observation).toContain(`\nLast: ${steps[0]!.executed} failed: `);
+    // a learner that scrolls while its target's line says below solves it, and no label differs
+    const solved = await episodeOf(
+      demonstrations(env, ["scroll-find"], [3], async (obs) => {
+        const line = obs.split("\n").find((l) => l.startsWith("[") && l.includes(`"${target(obs)}"`))!;
+        return line.endsWith(" below") ? "scroll down" : `click "${target(obs)}"`;
+      }),
+    );
+    expect(solved.at(-1)!.reward).toBe(1);
+    expect(solved.every((d) => d.executed === undefined)).toBe(true);
   });
 });
