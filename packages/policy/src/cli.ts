@@ -84,7 +84,7 @@ const trainCommand = defineCommand({
   examples: [
     "reasonlab train --config configs/addition.json",
     "reasonlab train --resume runs/20261128-101500-000-addition-sft-1a2b",
-    "reasonlab train --config configs/operator.json --redis redis://127.0.0.1:6379",
+    "reasonlab train --config configs/demo.json --redis redis://127.0.0.1:6379",
   ],
   async run({ config, resume, backend, runs, redis }) {
     const { train, resumeTraining, TrainConfig } = await import("./train.js");

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Trains this project's policy to operate the browser, from nothing, on 2 cores:
+#   1. expert demonstrations of the 13 task families (more seeds for the three that need them), relabelled
+#   2. SFT on them (configs/operator.json)
+#   3. DAgger: the SFT policy, served, drives the pages and the expert labels every state it reaches
+#   4. SFT on demonstrations + DAgger states, then RL in Chromium (configs/operator-dagger.json)
+#   5. both policies on operator-heldout (13 families x 50 held-out seeds)
+# Usage: bash scripts/train-operator.sh [--no-rl]. Writes runs/operator-data/ and runs under runs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RL=1
+[ "${1:-}" = "--no-rl" ] && RL=0
+DATA=runs/operator-data
+PORT=${PORT:-8765}
+rl() { node packages/cli/bin/reasonlab.mjs "$@"; }
+mkdir -p "$DATA"
+step() { echo "== $(date +%H:%M:%S) $*"; }
+
+ALL=(click-button click-link fill-field login dropdown checkboxes date-picker drag-drop scroll-find
+  multi-page-form table-lookup arithmetic keyboard-shortcut)
+HARD=(checkboxes table-lookup scroll-find)
+flags() { for f in "$@"; do printf -- '--family %s ' "$f"; done; }
+
+if [ ! -s "$DATA/demos-relabelled.jsonl" ]; then
+  step "expert demonstrations"
+  rm -f "$DATA/demos.jsonl" "$DATA/demos-more.jsonl"
+  # shellcheck disable=SC2046
+  rl web-tasks demos --out "$DATA/demos.jsonl" --seeds 150 --parallel 3 $(flags "${ALL[@]}")
+  # shellcheck disable=SC2046
+  rl web-tasks demos --out "$DATA/demos-more.jsonl" --seeds 450 --first-seed 100150 --parallel 3 $(flags "${HARD[@]}")
+  cat "$DATA/demos.jsonl" "$DATA/demos-more.jsonl" >"$DATA/demos-all.jsonl"
+  rl web-tasks relabel --in "$DATA/demos-all.jsonl" --out "$DATA/demos-relabelled.jsonl"
+fi
+
+step "SFT on the demonstrations"
+rl train --config configs/operator.json | tee "$DATA/sft.log"
+SFT=$(sed -n 's/^sft: run \(.*\)$/\1/p' "$DATA/sft.log" | tail -1)
+
+step "DAgger: $SFT drives, the expert labels"
+rl serve --checkpoint "$SFT" --port "$PORT" >"$DATA/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null; do sleep 2; done
+LEARNER=(--model reasonlab-policy --base-url "http://127.0.0.1:$PORT/v1" --first-seed 102000 --parallel 3)
+rm -f "$DATA/dagger-"*.jsonl
+rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-scroll.jsonl" --seeds 400 --family scroll-find
+# shellcheck disable=SC2046
+rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-rest.jsonl" --seeds 40 \
+  $(flags click-button click-link fill-field login dropdown checkboxes drag-drop multi-page-form table-lookup keyboard-shortcut)
+kill $SERVER
+cat "$DATA/dagger-scroll.jsonl" "$DATA/dagger-rest.jsonl" >"$DATA/dagger.jsonl"
+rl web-tasks relabel --in "$DATA/dagger.jsonl" --out "$DATA/dagger-relabelled.jsonl"
+cat "$DATA/demos-relabelled.jsonl" "$DATA/dagger-relabelled.jsonl" >"$DATA/dagger-mix.jsonl"
+
+step "SFT on demonstrations + DAgger states$([ $RL = 1 ] && echo ', then RL')"
+node -e '
+  const fs = require("fs");
+  const c = JSON.parse(fs.readFileSync("configs/operator-dagger.json", "utf8"));
+  c.init = process.argv[1];
+  if (process.argv[2] === "0") c.stages = c.stages.filter((s) => s.stage !== "rl");
+  fs.writeFileSync(process.argv[3], JSON.stringify(c, null, 2));
+' "$SFT" "$RL" "$DATA/operator-dagger.json"
+rl train --config "$DATA/operator-dagger.json" | tee "$DATA/dagger.log"
+MODELS=(--model "$SFT")
+for r in $(sed -n 's/^\(sft\|rl\): run \(.*\)$/\2/p' "$DATA/dagger.log"); do MODELS+=(--model "$r"); done
+
+step "held-out evaluation"
+rl eval run --suite operator-heldout "${MODELS[@]}" --name eval-operator
+step "done"
