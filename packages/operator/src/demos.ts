@@ -11,7 +11,7 @@
 import { createRng } from "@reasonlab/env-math";
 import { parseJsonLines } from "@reasonlab/runs";
 import { z } from "zod";
-import { formatCommand, namedCommand } from "./grammar.js";
+import { formatCommand, namedCommand, replyLine } from "./grammar.js";
 import { renderObservation } from "./observation.js";
 import type { TaskEnv } from "./tasks/env.js";
 
@@ -70,7 +70,7 @@ export async function* demonstrations(
         const observation = renderObservation(obs.snapshot, task.instruction, {
           ...(last ? { last: last.line, ...(last.error ? { error: last.error } : {}) } : {}),
         });
-        const executed = learner ? (await learner(observation)).trim().split("\n")[0]!.trim() : action;
+        const executed = learner ? replyLine(await learner(observation)) : action;
         steps.push({
           family,
           seed,

@@ -112,6 +112,9 @@ function unquote(s: string): string {
 }
 
 /** The last line of a reply that is an action; surrounding markup ("Action:", backticks) is ignored. */
+/** The line of a reply that is acted on and shown as `Last:` next step: its last line. */
+export const replyLine = (reply: string): string => reply.trim().split("\n").at(-1) ?? "";
+
 export function parseCommand(reply: string): Command {
   const lines = reply.split("\n").map((l) =>
     l

@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import { z } from "zod";
 import { ComputerAction, type ComputerActionInput, computerToolParameters } from "./actions.js";
 import { type AgentInput, type AgentModel, type Decision, ModelOutputError } from "./agent.js";
-import { formatCommand, GRAMMAR_HELP, parseCommand, resolveCommand } from "./grammar.js";
+import { formatCommand, GRAMMAR_HELP, parseCommand, replyLine, resolveCommand } from "./grammar.js";
 import { renderObservation } from "./observation.js";
 import type { TaskInstance } from "./tasks/task.js";
 
@@ -66,7 +66,7 @@ export function textModel({
       });
       const output = completion.choices[0]?.message?.content ?? "";
       turns.push({ role: "assistant", content: output });
-      last = output.trim().split("\n").at(-1);
+      last = replyLine(output);
       return commandDecision(output, input);
     },
   };

@@ -7,7 +7,7 @@ import { createRng, type EnvEpisode, type Environment, type EnvTask } from "@rea
 import { type EpisodeWriter, openEpisode } from "@reasonlab/runs";
 import type { Browser } from "playwright";
 import { launchChromium } from "../browser.js";
-import { parseCommand } from "../grammar.js";
+import { parseCommand, replyLine } from "../grammar.js";
 import { renderObservation } from "../observation.js";
 import { DEFAULT_VIEWPORT } from "../session.js";
 import { createTaskEnv, type TaskEnv } from "./env.js";
@@ -106,7 +106,7 @@ export async function browserEnvironment(options: BrowserEnvironmentOptions): Pr
         async step(reply) {
           turn++;
           // the action is the reply's last grammar line; a reply without one is a failed step
-          const line = reply.trim().split("\n").at(-1) ?? "";
+          const line = replyLine(reply);
           const url = obs.url;
           const result = await env.step(line);
           obs = result.observation;
