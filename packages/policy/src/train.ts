@@ -133,8 +133,10 @@ export const TrainConfig = z
       .object({
         kind: z.enum(["bpe", "bytes"]).default("bpe"),
         vocabSize: z.number().int().min(263).max(65_536).default(512),
+        /** How text is split before BPE (tokenizer.ts): v3 keeps a word's tokens the same before a number. */
+        pretokenizer: z.enum(["v2", "v3"]).default("v2"),
       })
-      .default({ kind: "bpe", vocabSize: 512 }),
+      .default({ kind: "bpe", vocabSize: 512, pretokenizer: "v2" }),
     /** The model; its vocabulary comes from the tokenizer. Ignored when starting from a checkpoint. */
     model: ModelShape.omit({ vocabSize: true }).partial({ contextLength: true }).optional(),
     /**
@@ -558,7 +560,7 @@ async function runPipeline(
     tok =
       config.tokenizer.kind === "bytes"
         ? byteTokenizer()
-        : trainTokenizer(corpus, config.tokenizer.vocabSize);
+        : trainTokenizer(corpus, config.tokenizer.vocabSize, config.tokenizer.pretokenizer);
     const shape = config.model!; // the schema requires a model when there is no init checkpoint
     model = initModel(
       tf,

@@ -66,6 +66,24 @@ describe("tokenizer", () => {
     expect(loaded.encode(corpus[0]!)).toEqual(v1.encode(corpus[0]!));
   });
 
+  it("v3 keeps a word's tokens the same before a number as in a sentence (v2 does not)", () => {
+    const texts = Array.from(
+      { length: 40 },
+      (_, i) => `Find the age of Niklaus in the table. Niklaus ${20 + i} Osaka`,
+    );
+    const pieces = (p: "v2" | "v3") => {
+      const t = trainTokenizer(texts, 300, p);
+      const ids = (s: string) => t.encode(s).map((id) => t.decode([id]));
+      return { sentence: ids(" Niklaus in"), row: ids(" Niklaus 76"), saved: t.toJSON().pretokenizer };
+    };
+    const v2 = pieces("v2");
+    expect(v2.row[0]).toBe(" Niklaus "); // the word took the space before the number
+    expect(v2.sentence[0]).not.toBe(" Niklaus ");
+    const v3 = pieces("v3");
+    expect(v3.saved).toBe("v3");
+    expect(v3.row).toEqual([...v3.sentence.slice(0, -1), " ", "7", "6"]);
+  });
+
   it("survives a save and load through JSON", () => {
     const again = createTokenizer(JSON.parse(JSON.stringify(tok.toJSON())));
     expect(again.vocabSize).toBe(tok.vocabSize);
