@@ -18,7 +18,8 @@ export interface ObservationOptions {
 
 /**
  * The defaults, and what they cost: on the task suite's pages an observation is at most about
- * 900 characters (a date picker's month of day buttons), most 200-400.
+ * 600 characters (a checkbox list), most 200-400; with the operator config's tokenizer that is at
+ * most about 200 tokens of the policy's 256 (the date picker's days fold into one line).
  */
 export const OBSERVATION_BUDGET = { maxText: 240, maxElements: 40 } as const;
 
@@ -43,6 +44,65 @@ function elementLine(e: SnapshotElement, full: boolean): string {
   return parts.join(" ");
 }
 
+/** Runs of at least this many plain elements named by a counting number are one line. */
+const FOLD_RUN = 4;
+
+/**
+ * Whether `b` follows `a` in a run: the same role and place, no state of its own, and a name that
+ * differs from `a`'s only in one number, one higher ("October 7, 2024" after "October 6, 2024").
+ */
+function follows(a: SnapshotElement, b: SnapshotElement): boolean {
+  const plain = (e: SnapshotElement) =>
+    e.value === undefined &&
+    !e.options &&
+    e.checked === undefined &&
+    !e.disabled &&
+    !e.focused &&
+    !e.occluded &&
+    !e.scroll &&
+    !AIMED.has(e.role);
+  if (a.role !== b.role || a.position !== b.position || b.index !== a.index + 1 || !plain(a) || !plain(b))
+    return false;
+  const pa = a.name.split(/(\d+)/);
+  const pb = b.name.split(/(\d+)/);
+  if (pa.length !== pb.length) return false;
+  const differ = pa.flatMap((p, i) => (p === pb[i] ? [] : [i]));
+  return differ.length === 1 && Number(pb[differ[0]!]) === Number(pa[differ[0]!]) + 1;
+}
+
+/**
+ * Element lines, with a run of numbered elements (a calendar's days) folded into one line that
+ * names its first and last: a month of day buttons is 31 lines and about 370 tokens, more than a
+ * small policy's whole context, and the names in between follow from the two ends.
+ */
+function elementLines(elements: readonly SnapshotElement[], full: boolean): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < elements.length; ) {
+    let j = i;
+    while (!full && j + 1 < elements.length && follows(elements[j]!, elements[j + 1]!)) j++;
+    const [a, z] = [elements[i]!, elements[j]!];
+    if (j - i + 1 >= FOLD_RUN) {
+      const where = a.position === "visible" ? "" : ` ${a.position}`;
+      out.push(
+        `[${a.index}-${z.index}] ${a.role} ${JSON.stringify(a.name)} to ${JSON.stringify(z.name)}${where}`,
+      );
+      i = j + 1;
+    } else {
+      out.push(elementLine(a, full));
+      i++;
+    }
+  }
+  return out;
+}
+
+/** "1 2 3 … 31" (a calendar's day numbers, a pager) as "1 … 31", as element runs fold. */
+function foldCounts(text: string): string {
+  return text.replace(/(?<![\p{L}\p{N}.,])\d+(?: \d+){3,}(?![\p{L}\p{N}.,])/gu, (run) => {
+    const n = run.split(" ").map(Number);
+    return n.every((x, i) => i === 0 || x === n[i - 1]! + 1) ? `${n[0]} … ${n.at(-1)}` : run;
+  });
+}
+
 /** The observation text. `last` is the previous action line and its error, if it failed. */
 export function renderObservation(
   s: Snapshot,
@@ -52,9 +112,22 @@ export function renderObservation(
   const { maxText, maxElements } = full
     ? { maxText: Number.POSITIVE_INFINITY, maxElements: Number.POSITIVE_INFINITY }
     : { ...OBSERVATION_BUDGET, ...options };
-  // the page repeats the goal in its instruction bar: once is enough
-  const lines = s.text.split("\n").filter((l) => alnum(l) !== alnum(goal));
+  // the page repeats the goal in its instruction bar: once is enough. A table row (its cells
+  // tab-separated in the page's text) shows each cell quoted, as element names are: a cell's
+  // boundaries are plain, and it reads as the same tokens as the value typed from it
+  const lines = s.text
+    .split("\n")
+    .filter((l) => alnum(l) !== alnum(goal))
+    .map((l) =>
+      l.includes("\t")
+        ? l
+            .split("\t")
+            .map((c) => JSON.stringify(c.trim()))
+            .join(" ")
+        : l,
+    );
   let text = lines.join(" ").replace(/\s+/g, " ").trim();
+  if (!full) text = foldCounts(text);
   if (text.length > maxText) text = `${text.slice(0, maxText)}…`;
   const below = s.scroll.maxY - s.scroll.y;
   const out = [
@@ -64,7 +137,7 @@ export function renderObservation(
   ];
   if (last) out.push(`Last: ${last}${error ? ` failed: ${error}` : ""}`);
   const shown = s.elements.slice(0, maxElements);
-  out.push(...shown.map((e) => elementLine(e, full)));
+  out.push(...elementLines(shown, full));
   if (s.elements.length > shown.length) out.push(`(${s.elements.length - shown.length} more elements)`);
   if (s.elements.length === 0) out.push("(no interactive elements)");
   return out.join("\n");
