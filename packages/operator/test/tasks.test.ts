@@ -175,6 +175,17 @@ describe("browser task families", () => {
       expect(d.action).toMatch(/^click "[^"]+"$/);
     }
     expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toBe('click "Submit"');
+    // boxes are ticked in the order the goal names them (quoted, as on the element lines)
+    for (const seed of [0, 1]) {
+      const steps = all.filter((d) => d.family === "checkboxes" && d.seed === seed);
+      const named = [...steps[0]!.goal.matchAll(/"([^"]+)"/g)].map((m) => `click "${m[1]}"`);
+      expect(steps.map((d) => d.action)).toEqual([...named, 'click "Submit"']);
+    }
+    // a month of day buttons is one line, which keeps the observation inside a small context
+    const calendar = all.find((d) => d.family === "date-picker")!.observation;
+    expect(calendar).toMatch(/^\[\d+-\d+\] button "\w+ 1, \d{4}" to "\w+ (28|29|30|31), \d{4}"$/m);
+    expect(calendar.split("\n").length).toBeLessThan(12);
+    expect(calendar).toMatch(/› 1 … (28|29|30|31) Submit$/m); // and so are its day numbers in the text
   });
 
   it("labels the states a learner reaches with the expert's move (DAgger)", async () => {

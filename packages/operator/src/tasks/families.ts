@@ -194,7 +194,9 @@ const checkboxes: TaskFamily = {
     const rng = rngFor(this.name, seed);
     const all = rng.shuffle(Object.values(ITEMS).flat()).slice(0, rng.int(5, 8));
     const wanted = new Set(rng.shuffle(all).slice(0, rng.int(1, 3)));
-    const list = [...wanted].join(", ");
+    // names in quotes, as every family's goal names what is on the page: the policy's tokenizer
+    // splits `"Baguette"` as the element line does, not as ` Baguette` in running text
+    const list = [...wanted].map((w) => JSON.stringify(w)).join(", ");
     const boxes = all
       .map(
         (w, i) =>
@@ -206,7 +208,7 @@ const checkboxes: TaskFamily = {
       pages: {
         "1": taskPage({
           title: "Checkboxes",
-          instruction: `Tick ${[...wanted].map(b).join(", ")} (and nothing else), then press Submit.`,
+          instruction: `Tick ${[...wanted].map((w) => b(JSON.stringify(w))).join(", ")} (and nothing else), then press Submit.`,
           body: `<h1>Shopping list</h1>${boxes}<p><button id="submit">Submit</button></p>`,
           script: `onTrusted($("#submit"), "click", () => __task.record("submit", { checked: $$("input:checked").map((c) => c.value) }));`,
         }),
@@ -217,8 +219,10 @@ const checkboxes: TaskFamily = {
           const right = all.filter((w) => checked.has(w) === wanted.has(w)).length;
           return right === all.length ? 1 : (0.5 * right) / all.length;
         }),
+      // untick what should not be ticked, then tick in the goal's order: the next box to tick is
+      // then the one the goal names after the last one ticked, one look-up rather than two
       expert: (s) => {
-        for (const w of all) {
+        for (const w of [...all.filter((w) => !wanted.has(w)), ...wanted]) {
           const box = find(s, "checkbox", w);
           if (box.checked !== wanted.has(w)) return { verb: "click", target: box.index };
         }
@@ -464,11 +468,11 @@ const tableLookup: TaskFamily = {
       .map((p) => `<tr><td>${esc(p.name)}</td><td>${p.age}</td><td>${esc(p.city)}</td></tr>`)
       .join("");
     return instance(this.name, seed, {
-      instruction: `Find the ${column} of ${who.name} in the table, enter it in the Answer field and press Submit.`,
+      instruction: `Find the ${column} of "${who.name}" in the table, enter it in the Answer field and press Submit.`,
       pages: {
         "1": taskPage({
           title: "Table",
-          instruction: `Find the ${column} of ${b(who.name)} in the table, enter it in the Answer field and press Submit.`,
+          instruction: `Find the ${column} of ${b(`"${who.name}"`)} in the table, enter it in the Answer field and press Submit.`,
           body: `<h1>Members</h1><table><thead><tr><th>Name</th><th>Age</th><th>City</th></tr></thead><tbody>${rows}</tbody></table>
             <label for="answer">Answer</label><input id="answer" type="text" autocomplete="off" style="width:200px"><p><button id="submit">Submit</button></p>`,
           script: `onTrusted($("#submit"), "click", () => __task.record("submit", { answer: $("#answer").value.trim() }));`,
