@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains this project's policy to operate the browser, from nothing, on 2 cores:
-#   1. expert demonstrations of the 13 task families (more seeds for the three that need them), relabelled
+#   1. expert demonstrations of the 13 task families (more seeds for the four that need them), relabelled
 #   2. SFT on them (configs/operator.json)
 #   3. DAgger: the SFT policy, served, drives the pages and the expert labels every state it reaches
 #   4. SFT on demonstrations + DAgger states, then RL in Chromium (configs/operator-dagger.json)
@@ -18,7 +18,7 @@ step() { echo "== $(date +%H:%M:%S) $*"; }
 
 ALL=(click-button click-link fill-field login dropdown checkboxes date-picker drag-drop scroll-find
   multi-page-form table-lookup arithmetic keyboard-shortcut)
-HARD=(checkboxes table-lookup scroll-find)
+HARD=(checkboxes table-lookup scroll-find date-picker)
 flags() { for f in "$@"; do printf -- '--family %s ' "$f"; done; }
 
 if [ ! -s "$DATA/demos-relabelled.jsonl" ]; then
@@ -46,7 +46,7 @@ rm -f "$DATA/dagger-"*.jsonl
 rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-scroll.jsonl" --seeds 400 --family scroll-find
 # shellcheck disable=SC2046
 rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-rest.jsonl" --seeds 40 \
-  $(flags click-button click-link fill-field login dropdown checkboxes drag-drop multi-page-form table-lookup keyboard-shortcut)
+  $(flags click-button click-link fill-field login dropdown checkboxes date-picker drag-drop multi-page-form table-lookup keyboard-shortcut)
 kill $SERVER
 cat "$DATA/dagger-scroll.jsonl" "$DATA/dagger-rest.jsonl" >"$DATA/dagger.jsonl"
 rl web-tasks relabel --in "$DATA/dagger.jsonl" --out "$DATA/dagger-relabelled.jsonl"
