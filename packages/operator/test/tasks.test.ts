@@ -186,6 +186,10 @@ describe("browser task families", () => {
     expect(calendar).toMatch(/^\[\d+-\d+\] button "\w+ 1, \d{4}" to "\w+ (28|29|30|31), \d{4}"$/m);
     expect(calendar.split("\n").length).toBeLessThan(12);
     expect(calendar).toMatch(/› 1 … (28|29|30|31) Submit$/m); // and so are its day numbers in the text
+    // a day with a state of its own (the one just picked, focused) keeps its line between two runs
+    const submit = all.find((d) => d.family === "date-picker" && d.action === 'click "Submit"')!;
+    const day = /^Pick (.+) in the calendar/.exec(submit.goal)![1]!;
+    expect(submit.observation).toMatch(new RegExp(`^\\[\\d+\\] button "${day}" focused$`, "m"));
   });
 
   it("labels the states a learner reaches with the expert's move (DAgger)", async () => {
