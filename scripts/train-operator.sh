@@ -19,6 +19,9 @@ step() { echo "== $(date +%H:%M:%S) $*"; }
 ALL=(click-button click-link fill-field login dropdown checkboxes date-picker drag-drop scroll-find
   multi-page-form table-lookup arithmetic keyboard-shortcut)
 HARD=(checkboxes table-lookup scroll-find date-picker)
+# DAgger's short runs: every family but scroll-find (its own, longer run) and arithmetic (left out, as in the measured run)
+REST=()
+for f in "${ALL[@]}"; do case $f in scroll-find | arithmetic) ;; *) REST+=("$f") ;; esac; done
 flags() { for f in "$@"; do printf -- '--family %s ' "$f"; done; }
 
 if [ ! -s "$DATA/demos-relabelled.jsonl" ]; then
@@ -45,8 +48,7 @@ LEARNER=(--model reasonlab-policy --base-url "http://127.0.0.1:$PORT/v1" --first
 rm -f "$DATA/dagger-"*.jsonl
 rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-scroll.jsonl" --seeds 400 --family scroll-find
 # shellcheck disable=SC2046
-rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-rest.jsonl" --seeds 40 \
-  $(flags click-button click-link fill-field login dropdown checkboxes date-picker drag-drop multi-page-form table-lookup keyboard-shortcut)
+rl web-tasks demos "${LEARNER[@]}" --out "$DATA/dagger-rest.jsonl" --seeds 40 $(flags "${REST[@]}")
 kill $SERVER
 cat "$DATA/dagger-scroll.jsonl" "$DATA/dagger-rest.jsonl" >"$DATA/dagger.jsonl"
 rl web-tasks relabel --in "$DATA/dagger.jsonl" --out "$DATA/dagger-relabelled.jsonl"

@@ -111,10 +111,10 @@ function unquote(s: string): string {
   return s.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
 }
 
-/** The last line of a reply that is an action; surrounding markup ("Action:", backticks) is ignored. */
 /** The line of a reply that is acted on and shown as `Last:` next step: its last line. */
 export const replyLine = (reply: string): string => reply.trim().split("\n").at(-1) ?? "";
 
+/** The last line of a reply that is an action; surrounding markup ("Action:", backticks) is ignored. */
 export function parseCommand(reply: string): Command {
   const lines = reply.split("\n").map((l) =>
     l

@@ -86,11 +86,8 @@ function elementLines(elements: readonly SnapshotElement[], full: boolean): stri
       out.push(
         `[${a.index}-${z.index}] ${a.role} ${JSON.stringify(a.name)} to ${JSON.stringify(z.name)}${where}`,
       );
-      i = j + 1;
-    } else {
-      out.push(elementLine(a, full));
-      i++;
-    }
+    } else for (const e of elements.slice(i, j + 1)) out.push(elementLine(e, full)); // too short to fold
+    i = j + 1;
   }
   return out;
 }
