@@ -100,6 +100,36 @@ function foldCounts(text: string): string {
   });
 }
 
+/**
+ * A table's rows (cells tab-separated in the page's text) as a screen reader reads them: each cell
+ * quoted, as element names are, and each but a row's first (its key) after its column's header,
+ * `"Niklaus" Age "76" City "Osaka"`. A value is then found by what it is, the header after the
+ * row's key, rather than by counting cells; and a quoted cell reads as the same tokens as the
+ * value typed from it. A table's first row is its header: it is not repeated on a line of its
+ * own, but for the first column's name (`Name: "Sophie" Age "66" ...`).
+ */
+function tableRows(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.includes("\t")) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    const header = lines[i]!.split("\t").map((c) => c.trim());
+    const rows: string[][] = [];
+    for (i++; i < lines.length && lines[i]!.includes("\t"); i++) {
+      const row = lines[i]!.split("\t").map((c) => c.trim());
+      if (row.length !== header.length) break;
+      rows.push(row);
+    }
+    const quoted = (row: string[], labels?: string[]) =>
+      row.map((c, k) => (k > 0 && labels?.[k] ? `${labels[k]} ` : "") + JSON.stringify(c)).join(" ");
+    if (rows.length === 0) out.push(quoted(header));
+    else out.push(`${header[0] ? `${header[0]}: ` : ""}${rows.map((r) => quoted(r, header)).join(" ")}`);
+  }
+  return out;
+}
+
 /** The observation text. `last` is the previous action line and its error, if it failed. */
 export function renderObservation(
   s: Snapshot,
@@ -109,20 +139,8 @@ export function renderObservation(
   const { maxText, maxElements } = full
     ? { maxText: Number.POSITIVE_INFINITY, maxElements: Number.POSITIVE_INFINITY }
     : { ...OBSERVATION_BUDGET, ...options };
-  // the page repeats the goal in its instruction bar: once is enough. A table row (its cells
-  // tab-separated in the page's text) shows each cell quoted, as element names are: a cell's
-  // boundaries are plain, and it reads as the same tokens as the value typed from it
-  const lines = s.text
-    .split("\n")
-    .filter((l) => alnum(l) !== alnum(goal))
-    .map((l) =>
-      l.includes("\t")
-        ? l
-            .split("\t")
-            .map((c) => JSON.stringify(c.trim()))
-            .join(" ")
-        : l,
-    );
+  // the page repeats the goal in its instruction bar: once is enough
+  const lines = tableRows(s.text.split("\n").filter((l) => alnum(l) !== alnum(goal)));
   let text = lines.join(" ").replace(/\s+/g, " ").trim();
   if (!full) text = foldCounts(text);
   if (text.length > maxText) text = `${text.slice(0, maxText)}…`;

@@ -27,6 +27,8 @@ const page = `<!doctype html><html><body style="margin:0;font:14px sans-serif">
 <span style="cursor:pointer;position:absolute;left:500px;top:120px">Pointer under a banner</span>
 <div style="position:absolute;left:480px;top:20px;width:240px;height:140px;background:#0002">Banner</div>
 <button style="position:absolute;left:500px;top:200px">In the clear</button>
+<table><thead><tr><th>Name</th><th>Age</th><th>City</th></tr></thead>
+<tbody><tr><td>Ada</td><td>57</td><td>Osaka</td></tr><tr><td>Ken</td><td>25</td><td>New York</td></tr></tbody></table>
 <script>
   window.log = [];
   document.getElementById("lst").addEventListener("click", (e) => log.push("lst:" + e.isTrusted));
@@ -91,6 +93,12 @@ describe("what the snapshot lists", () => {
     expect(named("Banner")).toBeUndefined();
     const text = renderObservation(snap, "", { full: true });
     expect(text).toMatch(/button "Under a banner" occluded at \(\d+, \d+\)/);
+  });
+
+  it("reads a table's rows as a screen reader does: each value after its column's header", () => {
+    const text = renderObservation(snap, "", { full: true });
+    expect(text).toContain('Name: "Ada" Age "57" City "Osaka" "Ken" Age "25" City "New York"');
+    expect(text).not.toContain('"Name"');
   });
 
   it("gives a native select its options and chosen value", () => {
