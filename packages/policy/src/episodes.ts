@@ -179,6 +179,11 @@ export async function collectGroups(
   return groups.map((g) => g.map((l) => l.rollout));
 }
 
+/** Lowers each correct episode's reward by `turnCost` per turn it took (the RL stage's turnCost). */
+export function chargeTurns(group: Rollout[], turnCost: number): void {
+  for (const r of group) if (r.correct) r.reward -= turnCost * r.turns;
+}
+
 /**
  * The rows the loss trains on, one per segment of each rollout (with its rollout's advantage):
  * inputs and targets shifted by one, the mask of generated targets and their sampling

@@ -29,7 +29,7 @@ import { z } from "zod";
 import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
 import type { Backend } from "./backend.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { collectGroups, lossRows, type Rollout } from "./episodes.js";
+import { chargeTurns, collectGroups, lossRows, type Rollout } from "./episodes.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt } from "./levels.js";
 import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
@@ -70,6 +70,13 @@ export const RlStageConfig = z
     clipHigh: z.number().min(0).default(0.28),
     /** Weight of the k3 KL estimate to the frozen starting model; 0 keeps no reference. */
     klCoef: z.number().min(0).default(0),
+    /**
+     * Reward a correct episode gives up per turn it took, so that of two successes the shorter
+     * wins: a field typed twice, a box clicked twice. Without it a group that all succeeded has
+     * no variance and teaches nothing, and a dithering policy, rescued by sampling in RL, loops
+     * when greedy. Failures pay nothing: one that explored is no worse than one that gave up.
+     */
+    turnCost: z.number().min(0).max(1).default(0),
     entropyCoef: z.number().min(0).default(0),
     /** DAPO: drop groups whose rewards all agree and sample more prompts in their place. */
     dynamicSampling: z.boolean().default(false),
@@ -363,6 +370,7 @@ export async function trainRl(
         ? (await remote.collect(tasks, options)).groups
         : await collectGroups(env, sampler, tok, tasks, options);
       for (const [i, group] of collected.entries()) {
+        chargeTurns(group, stage.turnCost);
         for (const r of group) {
           sampledTokens += r.length;
           env.record(tasks[i]!, r.correct);

@@ -11,7 +11,7 @@ import { createRun, openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
 import { advantages } from "../src/advantage.js";
 import { loadBackend } from "../src/backend.js";
-import { collectGroups, lossRows } from "../src/episodes.js";
+import { chargeTurns, collectGroups, lossRows, type Rollout } from "../src/episodes.js";
 import { initModel, policyTerms } from "../src/model.js";
 import { createAdamW } from "../src/optimizer.js";
 import { aggregationWeights, policyLoss } from "../src/policy-loss.js";
@@ -68,6 +68,17 @@ describe("advantage estimators, against values worked by hand", () => {
   it("a group whose rewards agree gets zero advantage", () => {
     for (const e of ["grpo", "drgrpo", "rloo", "reinforce++"] as const)
       expect(advantages([[1, 1, 1]], e)[0]).toEqual([0, 0, 0]);
+  });
+
+  it("turnCost: of episodes that all succeeded the shorter wins; a failure is not charged", () => {
+    const episode = (correct: boolean, turns: number, reward: number) =>
+      ({ correct, turns, reward }) as Rollout;
+    const group = [episode(true, 2, 1), episode(true, 3, 1), episode(false, 1, 0.5), episode(false, 6, 0)];
+    chargeTurns(group, 0.05);
+    expect(group.map((r) => r.reward)).toEqual([0.9, 0.85, 0.5, 0]);
+    const [short, long] = advantages([group.slice(0, 2).map((r) => r.reward)], "grpo")[0]!;
+    expect(short).toBeGreaterThan(0);
+    expect(long).toBeLessThan(0);
   });
 });
 
