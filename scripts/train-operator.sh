@@ -19,9 +19,11 @@ step() { echo "== $(date +%H:%M:%S) $*"; }
 ALL=(click-button click-link fill-field login dropdown checkboxes date-picker drag-drop scroll-find
   multi-page-form table-lookup arithmetic keyboard-shortcut)
 HARD=(checkboxes table-lookup scroll-find date-picker)
-# DAgger's short runs: every family but scroll-find (its own, longer run) and arithmetic (left out, as in the measured run)
+# DAgger's short runs: every family but scroll-find (its own, longer run), arithmetic (nothing to
+# correct: the answer is computed, not found) and checkboxes (its labels after a box clicked twice,
+# "click it again", taught the policy to click the last box again instead of Submit: 92% -> 76%)
 REST=()
-for f in "${ALL[@]}"; do case $f in scroll-find | arithmetic) ;; *) REST+=("$f") ;; esac; done
+for f in "${ALL[@]}"; do case $f in scroll-find | arithmetic | checkboxes) ;; *) REST+=("$f") ;; esac; done
 flags() { for f in "$@"; do printf -- '--family %s ' "$f"; done; }
 
 if [ ! -s "$DATA/demos-relabelled.jsonl" ]; then
