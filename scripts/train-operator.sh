@@ -41,7 +41,9 @@ rl train --config configs/operator.json | tee "$DATA/sft.log"
 SFT=$(sed -n 's/^sft: run \(.*\)$/\1/p' "$DATA/sft.log" | tail -1)
 
 step "DAgger: $SFT drives, the expert labels"
-rl serve --checkpoint "$SFT" --port "$PORT" >"$DATA/serve.log" 2>&1 &
+# node itself, not the rl function: a backgrounded function with a redirect runs node as a child
+# of a subshell, and killing $! would leave the server running
+node packages/cli/bin/reasonlab.mjs serve --checkpoint "$SFT" --port "$PORT" >"$DATA/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null; do sleep 2; done
