@@ -109,21 +109,22 @@ function foldCounts(text: string): string {
  * own, but for the first column's name (`Name: "Sophie" Age "66" ...`).
  */
 function tableRows(lines: readonly string[]): string[] {
+  const cells = (line: string) => line.split("\t").map((c) => c.trim());
+  const quoted = (row: string[], labels?: string[]) =>
+    row.map((c, k) => (k > 0 && labels?.[k] ? `${labels[k]} ` : "") + JSON.stringify(c)).join(" ");
   const out: string[] = [];
   for (let i = 0; i < lines.length; ) {
     if (!lines[i]!.includes("\t")) {
       out.push(lines[i++]!);
       continue;
     }
-    const header = lines[i]!.split("\t").map((c) => c.trim());
+    const header = cells(lines[i]!);
     const rows: string[][] = [];
     for (i++; i < lines.length && lines[i]!.includes("\t"); i++) {
-      const row = lines[i]!.split("\t").map((c) => c.trim());
+      const row = cells(lines[i]!);
       if (row.length !== header.length) break;
       rows.push(row);
     }
-    const quoted = (row: string[], labels?: string[]) =>
-      row.map((c, k) => (k > 0 && labels?.[k] ? `${labels[k]} ` : "") + JSON.stringify(c)).join(" ");
     if (rows.length === 0) out.push(quoted(header));
     else out.push(`${header[0] ? `${header[0]}: ` : ""}${rows.map((r) => quoted(r, header)).join(" ")}`);
   }
