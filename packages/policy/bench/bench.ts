@@ -2,8 +2,11 @@
 //   npm run bench -w @reasonlab/policy -- [--backends wasm,cpu,webgpu] [--sizes small,medium] [--steps N]
 //     [--profile]   per-op time of one training step and one sampled token
 //     [--batch B]   another training batch than the size's (e.g. to count dispatches on lavapipe)
+//     [--gradients worker]  wasm/cpu: half of each training batch's gradient in a worker thread on
+//                   another core, as `"gradients": "worker"` trains ("wasm+worker")
 //     [--no-anchor] skip the PyTorch reference (bench/torch_reference.py, run when
 //                   `/usr/bin/python3 -c "import torch"` works, one thread)
+//   REASONLAB_WASM_THREADS=2 npm run bench ...   wasm with XNNPACK's pool of two threads ("wasm-2t")
 // Sizes "small" and "large" are the models of the PyTorch reference (../shared/gpu-host/reference).
 // On webgpu each size runs twice: with the fused WGSL kernels (src/fused/, the default) and with
 // tfjs's plain ops ("webgpu-plain"); the last two columns are then GPU dispatches, not kernels.
@@ -16,6 +19,7 @@ import { type BackendName, loadBackend } from "../src/backend.js";
 import { countDispatches, setFusedKernels } from "../src/fused/index.js";
 import { countParams, initModel, lossOf, type ModelConfigInput } from "../src/model.js";
 import { applyAdamW, createAdamW, OptimizerConfig } from "../src/optimizer.js";
+import { splitGradients, startWorker, workerBackend } from "../src/rollouts.js";
 import { sample } from "../src/sample.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     "sample-tokens": { type: "string", default: "48" },
     profile: { type: "boolean", default: false },
     "no-anchor": { type: "boolean", default: false },
+    gradients: { type: "string", default: "inline" },
   },
 });
 /** Our figures, for the comparison with PyTorch at the end. */
@@ -65,11 +70,19 @@ for (const name of values.backends.split(",") as BackendName[]) {
   for (const size of values.sizes.split(","))
     for (const fused of variants) {
       setFusedKernels(fused);
-      const label = fused ? backend.name : `${backend.name}-plain`;
+      // REASONLAB_WASM_THREADS=N: "wasm-2t" for XNNPACK's pool of two threads
+      const threads = /(\d+) threads/.exec(backend.device)?.[1];
       let spec = SIZES[size];
       if (!spec) throw new Error(`unknown size ${size}; sizes: ${Object.keys(SIZES).join(", ")}`);
       if (values.batch) spec = { ...spec, B: Number(values.batch) };
       const model = initModel(tf, { ...spec.model, vocabSize: tok.vocabSize }, 1);
+      const helper =
+        values.gradients === "worker" && workerBackend(backend.name)
+          ? startWorker(backend, model, tok, "gradients")
+          : null;
+      const label = fused
+        ? `${backend.name}${threads ? `-${threads}t` : ""}${helper ? "+worker" : ""}`
+        : `${backend.name}-plain`;
       const T = model.config.contextLength;
       const opt = createAdamW(model);
       const cfg = OptimizerConfig.parse({});
@@ -84,8 +97,22 @@ for (const name of values.backends.split(",") as BackendName[]) {
         [spec.B, T],
         "int32",
       );
+      const batch = {
+        B: spec.B,
+        T,
+        inputs: x.dataSync() as Int32Array,
+        targets: y.dataSync() as Int32Array,
+        weights: new Float32Array(spec.B * T).fill(1),
+        tokens: spec.B * T,
+      };
+      const gradients = async () => {
+        if (!helper) return tf.variableGrads(() => lossOf(model, x, y), vars);
+        helper.sync();
+        const { loss, grads } = await splitGradients(model, helper, batch);
+        return { value: tf.scalar(loss), grads };
+      };
       const step = async () => {
-        const { value, grads } = tf.variableGrads(() => lossOf(model, x, y), vars);
+        const { value, grads } = await gradients();
         const named = Object.fromEntries([...model.params].map(([n, v]) => [n, grads[v.name]!]));
         const norm = applyAdamW(model, opt, named, cfg, 1e-3);
         await value.data();
@@ -147,6 +174,7 @@ for (const name of values.backends.split(",") as BackendName[]) {
           )}  ${Math.round(sampleRate).toString().padStart(12)}  ${String(counts[0]).padStart(21)}  ${String(counts[1]).padStart(13)}`,
       );
       tf.dispose([x, y]);
+      await helper?.close();
       for (const v of [...vars, ...opt.m.values(), ...opt.v.values()]) v.dispose();
     }
   setFusedKernels(true);

@@ -1,5 +1,10 @@
 // Tensor backends. The model is written once against ops every backend supports; this module
 // decides which one runs and says so plainly when the one asked for cannot.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 
@@ -157,10 +162,73 @@ export async function loadBackend(requested: BackendName = "auto"): Promise<Back
     return { tf, name: "webgpu", device: `${describeAdapter(adapter!)} (vulkan)` };
   }
   if (name === "wasm") {
-    await import("@tensorflow/tfjs-backend-wasm");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const threads = wasmThreads();
+    if (threads > 1) {
+      await withWasmThreads(tf, threads, () => {
+        wasm.setThreadsCount(threads);
+        return activate(tf, "wasm");
+      });
+      // Emscripten refs the pool's running workers, which never end: the process would not exit
+      const pool = (
+        tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: { unref(): void }[] } } }
+      ).wasm.PThread;
+      for (const worker of pool?.runningWorkers ?? []) worker.unref();
+      const n = wasm.getThreadsCount();
+      return { tf, name: "wasm", device: `wasm, ${n} thread${n === 1 ? "" : "s"}` };
+    }
     await activate(tf, "wasm");
     return { tf, name: "wasm", device: "wasm, 1 thread" };
   }
   await activate(tf, "cpu");
   return { tf, name: "cpu", device: "plain JavaScript" };
+}
+
+/** REASONLAB_WASM_THREADS=N: XNNPACK's thread pool in tfjs-wasm (default 1: the bench decides). */
+function wasmThreads(): number {
+  const raw = process.env.REASONLAB_WASM_THREADS;
+  if (!raw) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BackendUnavailable(`REASONLAB_WASM_THREADS must be a whole number of threads, got '${raw}'`);
+  return n;
+}
+
+/**
+ * Starts tfjs-wasm's multithreaded build in Node, which tfjs itself does not do, for two reasons met
+ * here while `start` runs:
+ * - Emscripten hands its pthread workers a blob: URL for their script, which Node's workers cannot
+ *   load. The script is written to a file instead, and inside each worker the module script (sent
+ *   as a Blob too) is read from the package's own copy.
+ * - The XNNPACK pool gets min(asked, os.cpus() / 2) threads: it assumes two hyperthreads a core.
+ *   os.cpus() reports twice the threads asked for until the pool exists.
+ */
+async function withWasmThreads(tf: typeof TF, threads: number, start: () => Promise<void>) {
+  const require = createRequire(import.meta.url);
+  const moduleScript = require.resolve(
+    "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js",
+  );
+  const exported = fs.readFileSync(moduleScript.replace(/\.js$/, ".worker.js"), "utf8");
+  // the worker script is a template literal in a CommonJS module: its text between the backticks
+  const script =
+    `URL.createObjectURL = () => ${JSON.stringify(moduleScript)}; URL.revokeObjectURL = () => {};\n` +
+    exported.slice(exported.indexOf("`") + 1, exported.lastIndexOf("`"));
+  const hash = createHash("sha256").update(script).digest("hex").slice(0, 16);
+  const workerFile = path.join(os.tmpdir(), `reasonlab-tfjs-wasm-worker-${hash}.js`);
+  if (!fs.existsSync(workerFile)) {
+    const tmp = `${workerFile}.${process.pid}`;
+    fs.writeFileSync(tmp, script);
+    fs.renameSync(tmp, workerFile); // whole or absent, when two processes start at once
+  }
+  const { createObjectURL } = URL;
+  const { cpus } = os;
+  URL.createObjectURL = () => workerFile; // tfjs asks for one URL here: the worker script's
+  os.cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+  try {
+    await start();
+  } finally {
+    URL.createObjectURL = createObjectURL;
+    os.cpus = cpus;
+  }
 }

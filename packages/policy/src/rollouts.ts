@@ -4,10 +4,11 @@
 // host this is what puts the second core to work; the price is rollouts one update stale, which
 // the clipped importance ratio (current / sampling policy) accounts for.
 import { Worker } from "node:worker_threads";
+import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import type { Backend } from "./backend.js";
-import type { Batch } from "./data.js";
-import type { Model } from "./model.js";
+import { type Batch, splitBatch } from "./data.js";
+import { batchGradients, type Model } from "./model.js";
 import { type Completion, type SampleOptionsInput, sample } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -130,4 +131,38 @@ export function workerSampler(backend: Backend, model: Model, tok: Tokenizer): R
     },
     close: worker.close,
   };
+}
+
+/** A batch's loss and gradients (keyed by the variables' tfjs names), on this thread. */
+export async function localGradients(model: Model, b: Batch) {
+  const { value, grads } = batchGradients(model, b, [...model.params.values()]);
+  const loss = (await value.data())[0]!;
+  value.dispose();
+  return { loss, grads };
+}
+
+/**
+ * The same, half on this thread and half in a gradients worker (startWorker) at once. lossOf
+ * averages over a batch's weighted tokens, so the halves combine weighted by their token counts
+ * into the whole batch's. The worker must hold this step's weights (its sync()).
+ */
+export async function splitGradients(model: Model, worker: ReturnType<typeof startWorker>, b: Batch) {
+  const { tf } = model;
+  const [mine, theirs] = splitBatch(b);
+  const remote = worker.request({ type: "grads", batch: theirs });
+  const local = await localGradients(model, mine);
+  const reply = await remote;
+  if (reply.type !== "grads") throw new Error(`gradients worker: answered ${reply.type}`);
+  const [wa, wb] = [Math.max(1, mine.tokens), Math.max(1, theirs.tokens)];
+  const byName = new Map(reply.names.map((n, i) => [n, reply.arrays[i]!]));
+  const grads = tf.tidy(() => {
+    const out: Record<string, TF.Tensor> = {};
+    for (const [n, v] of model.params) {
+      const other = tf.tensor(byName.get(n)!, v.shape);
+      out[v.name] = local.grads[v.name]!.mul(wa / (wa + wb)).add(other.mul(wb / (wa + wb)));
+    }
+    return out;
+  });
+  tf.dispose(Object.values(local.grads));
+  return { loss: (wa * local.loss + wb * reply.loss) / (wa + wb), grads };
 }

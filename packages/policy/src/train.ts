@@ -17,10 +17,10 @@ import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
 import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { type Batch, batchAt, pretrainRows, type Rows, sftRows, splitBatch } from "./data.js";
+import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
-import { batchGradients, countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
+import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
 import {
   type AdamW,
   accumulateGrads,
@@ -30,7 +30,7 @@ import {
   OptimizerConfig,
 } from "./optimizer.js";
 import { RlStageConfig, trainRl } from "./rl.js";
-import { startWorker, usesWorker, WorkerMode } from "./rollouts.js";
+import { localGradients, splitGradients, startWorker, usesWorker, WorkerMode } from "./rollouts.js";
 import { byteTokenizer, type Tokenizer, trainTokenizer } from "./tokenizer.js";
 
 export const DataConfig = z
@@ -347,40 +347,9 @@ async function trainStage(
     return result.accuracy;
   };
 
-  /** The batch's loss and gradients (keyed by the variables' tfjs names), on this thread. */
-  const localGradients = async (b: Batch) => {
-    const { value, grads } = batchGradients(model, b, vars);
-    const loss = (await value.data())[0]!;
-    value.dispose();
-    return { loss, grads };
-  };
   const helper = usesWorker(stage.gradients, backend.name)
     ? startWorker(backend, model, tok, "gradients")
     : null;
-  /**
-   * The same, half on this thread and half in the worker at once. lossOf averages over a batch's
-   * weighted tokens, so the halves combine weighted by their token counts into the whole batch's.
-   */
-  const splitGradients = async (b: Batch) => {
-    const [mine, theirs] = splitBatch(b);
-    const remote = helper!.request({ type: "grads", batch: theirs });
-    const local = await localGradients(mine);
-    const reply = await remote;
-    if (reply.type !== "grads") throw new Error(`gradients worker: answered ${reply.type}`);
-    const [wa, wb] = [Math.max(1, mine.tokens), Math.max(1, theirs.tokens)];
-    const byName = new Map(reply.names.map((n, i) => [n, reply.arrays[i]!]));
-    const grads = tf.tidy(() => {
-      const out: Record<string, TF.Tensor> = {};
-      for (const [i, n] of varNames.entries()) {
-        const v = vars[i]!;
-        const other = tf.tensor(byName.get(n)!, v.shape);
-        out[v.name] = local.grads[v.name]!.mul(wa / (wa + wb)).add(other.mul(wb / (wa + wb)));
-      }
-      return out;
-    });
-    tf.dispose(Object.values(local.grads));
-    return { loss: (wa * local.loss + wb * reply.loss) / (wa + wb), grads };
-  };
 
   try {
     while (state.step < state.totalSteps) {
@@ -393,7 +362,9 @@ async function trainStage(
       for (let micro = 0; micro < stage.accumulate; micro++) {
         const b = batchAt(data.train, state.dataPosition, stage.batchSize, state.seed);
         state.dataPosition += 1;
-        const { loss, grads: g } = helper ? await splitGradients(b) : await localGradients(b);
+        const { loss, grads: g } = helper
+          ? await splitGradients(model, helper, b)
+          : await localGradients(model, b);
         lossSum += loss;
         tokens += b.tokens;
         grads = accumulateGrads(tf, grads, g);
