@@ -112,8 +112,8 @@ const VOWELS = "aeiou";
 
 /**
  * Copies of each episode with its labels consistently replaced by made-up ones: every element
- * name and every quoted goal string, wherever it appears (goal, page text, element lines, the
- * action), each letter run by a pseudo-word of the same length and case, each digit run by other
+ * name, every quoted goal string and every string the page text quotes (a table's cells),
+ * wherever it appears (goal, page text, element lines, the action), each letter run by a pseudo-word of the same length and case, each digit run by other
  * digits. The page is the same page with other words on it, so the action is still right; what a
  * policy can no longer do is remember which labels go with which answers, and it learns to copy
  * the one the goal names instead (domain randomisation, for text). Families whose labels carry
@@ -125,8 +125,13 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
   const rng = createRng("relabel", seed, first.family, first.seed, copy);
   const names = new Set<string>();
   for (const m of first.goal.matchAll(/"([^"\\]+)"/g)) names.add(m[1]!);
-  for (const d of episode)
+  for (const d of episode) {
     for (const m of d.observation.matchAll(/^\[\d+\] \S+ "((?:[^"\\]|\\.)+)"/gm)) names.add(m[1]!);
+    // and every string the page text quotes (a table's cells): renaming only the row the goal
+    // names left it the one made-up word in its table, a shortcut to the row that real pages lack
+    for (const line of d.observation.match(/^Text: .*$/gm) ?? [])
+      for (const m of line.matchAll(/"((?:[^"\\]|\\.)+)"/g)) names.add(m[1]!);
+  }
   const words = new Map<string, string>();
   const seen = new Set(episode.flatMap((d) => d.observation.match(/\p{L}+/gu) ?? []));
   const pseudo = (word: string) => {

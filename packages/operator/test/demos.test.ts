@@ -56,6 +56,27 @@ describe("relabelled demonstrations", () => {
     expect(relabelled(episode, 2, 7)[0]!.action).not.toBe(a!.action);
   });
 
+  it("renames every row of a table, not only the one the goal names", () => {
+    const goal = 'Find the age of "Niklaus" in the table, enter it in the Answer field and press Submit.';
+    const observation = `Goal: ${goal}\nPage: Table\nText: Members Name: "Sophie" Age "66" City "Tunis" "Barbara" Age "85" City "Perth" "Niklaus" Age "76" City "Osaka" Answer Submit\n[1] textbox "Answer" = ""\n[2] button "Submit"`;
+    const table: Demonstration = {
+      ...step(0, observation, 'type "Answer" "76"'),
+      family: "table-lookup",
+      goal,
+    };
+    const [copy] = relabelled([table], 1, 7);
+    const text = copy!.observation.split("\n")[2]!;
+    for (const word of ["Sophie", "Barbara", "Niklaus", "Tunis", "Perth", "Osaka"])
+      expect(text).not.toContain(word);
+    // the header words stay, and the asked row still holds the typed value
+    const asked = /the age of "([^"]+)"/.exec(copy!.goal)![1]!;
+    expect(text).toContain(`"${asked}" Age "76" City "`);
+    expect(text).toMatch(
+      /^Text: Members Name: "[A-Z][a-z]{5}" Age "66" City "[A-Z][a-z]{4}" "[A-Z][a-z]{6}" Age "85"/,
+    );
+    expect(copy!.action).toMatch(/^type "[A-Z][a-z]{5}" "76"$/);
+  });
+
   it("leaves families whose labels mean something alone, and reads episodes back from JSONL", () => {
     expect(
       relabelled(
