@@ -113,11 +113,12 @@ const VOWELS = "aeiou";
 /**
  * Copies of each episode with its labels consistently replaced by made-up ones: every element
  * name, every quoted goal string and every string the page text quotes (a table's cells),
- * wherever it appears (goal, page text, element lines, the action), each letter run by a pseudo-word of the same length and case, each digit run by other
- * digits. The page is the same page with other words on it, so the action is still right; what a
- * policy can no longer do is remember which labels go with which answers, and it learns to copy
- * the one the goal names instead (domain randomisation, for text). Families whose labels carry
- * meaning (month names, sums, slider values) are copied unchanged.
+ * wherever it appears (goal, page text, element lines, the action), each letter run by a
+ * pseudo-word of the same length and case, each digit run by other digits. The page is the same
+ * page with other words on it, so the action is still right; what a policy can no longer do is
+ * remember which labels go with which answers, and it learns to copy the one the goal names
+ * instead (domain randomisation, for text). Families whose labels carry meaning (month names,
+ * sums, slider values) are copied unchanged.
  */
 export function relabelled(episode: readonly Demonstration[], copy: number, seed: number): Demonstration[] {
   const first = episode[0];

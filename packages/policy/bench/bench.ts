@@ -87,24 +87,16 @@ for (const name of values.backends.split(",") as BackendName[]) {
       const opt = createAdamW(model);
       const cfg = OptimizerConfig.parse({});
       const vars = [...model.params.values()];
-      const x = tf.tensor2d(
-        Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256),
-        [spec.B, T],
-        "int32",
-      );
-      const y = tf.tensor2d(
-        Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256),
-        [spec.B, T],
-        "int32",
-      );
       const batch = {
         B: spec.B,
         T,
-        inputs: x.dataSync() as Int32Array,
-        targets: y.dataSync() as Int32Array,
+        inputs: Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7) % 256),
+        targets: Int32Array.from({ length: spec.B * T }, (_, i) => (i * 7 + 3) % 256),
         weights: new Float32Array(spec.B * T).fill(1),
         tokens: spec.B * T,
       };
+      const x = tf.tensor2d(batch.inputs, [spec.B, T], "int32");
+      const y = tf.tensor2d(batch.targets, [spec.B, T], "int32");
       const gradients = async () => {
         if (!helper) return tf.variableGrads(() => lossOf(model, x, y), vars);
         helper.sync();

@@ -164,27 +164,19 @@ export async function loadBackend(requested: BackendName = "auto"): Promise<Back
   if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     const threads = wasmThreads();
-    if (threads > 1) {
-      await withWasmThreads(tf, threads, () => {
-        wasm.setThreadsCount(threads);
-        return activate(tf, "wasm");
-      });
-      // Emscripten refs the pool's running workers, which never end: the process would not exit
-      const pool = (
-        tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: { unref(): void }[] } } }
-      ).wasm.PThread;
-      for (const worker of pool?.runningWorkers ?? []) worker.unref();
-      const n = wasm.getThreadsCount();
-      return { tf, name: "wasm", device: `wasm, ${n} thread${n === 1 ? "" : "s"}` };
-    }
-    await activate(tf, "wasm");
-    return { tf, name: "wasm", device: "wasm, 1 thread" };
+    if (threads > 1) await startWasmThreads(tf, wasm, threads);
+    else await activate(tf, "wasm");
+    const n = wasm.getThreadsCount();
+    return { tf, name: "wasm", device: `wasm, ${n} thread${n === 1 ? "" : "s"}` };
   }
   await activate(tf, "cpu");
   return { tf, name: "cpu", device: "plain JavaScript" };
 }
 
-/** REASONLAB_WASM_THREADS=N: XNNPACK's thread pool in tfjs-wasm (default 1: the bench decides). */
+/**
+ * REASONLAB_WASM_THREADS=N: XNNPACK's thread pool in tfjs-wasm. Default 1: a second thread pays
+ * only for larger models' training, and slows sampling (the policy README's bench figures).
+ */
 function wasmThreads(): number {
   const raw = process.env.REASONLAB_WASM_THREADS;
   if (!raw) return 1;
@@ -196,14 +188,14 @@ function wasmThreads(): number {
 
 /**
  * Starts tfjs-wasm's multithreaded build in Node, which tfjs itself does not do, for two reasons met
- * here while `start` runs:
+ * here while it starts:
  * - Emscripten hands its pthread workers a blob: URL for their script, which Node's workers cannot
  *   load. The script is written to a file instead, and inside each worker the module script (sent
  *   as a Blob too) is read from the package's own copy.
  * - The XNNPACK pool gets min(asked, os.cpus() / 2) threads: it assumes two hyperthreads a core.
  *   os.cpus() reports twice the threads asked for until the pool exists.
  */
-async function withWasmThreads(tf: typeof TF, threads: number, start: () => Promise<void>) {
+async function startWasmThreads(tf: typeof TF, wasm: { setThreadsCount(n: number): void }, threads: number) {
   const require = createRequire(import.meta.url);
   const moduleScript = require.resolve(
     "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js",
@@ -225,10 +217,15 @@ async function withWasmThreads(tf: typeof TF, threads: number, start: () => Prom
   URL.createObjectURL = () => workerFile; // tfjs asks for one URL here: the worker script's
   os.cpus = () => Array.from({ length: 2 * threads }, (_, i) => cpus()[i % cpus().length]!);
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+  wasm.setThreadsCount(threads);
   try {
-    await start();
+    await activate(tf, "wasm");
   } finally {
     URL.createObjectURL = createObjectURL;
     os.cpus = cpus;
   }
+  // Emscripten refs the pool's running workers, which never end: the process would not exit
+  const pool = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: { unref(): void }[] } } })
+    .wasm.PThread;
+  for (const worker of pool?.runningWorkers ?? []) worker.unref();
 }
