@@ -125,13 +125,17 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
   if (!first || LITERAL.has(first.family)) return [];
   const rng = createRng("relabel", seed, first.family, first.seed, copy);
   const names = new Set<string>();
+  const cells = new Set<string>();
   for (const m of first.goal.matchAll(/"([^"\\]+)"/g)) names.add(m[1]!);
   for (const d of episode) {
     for (const m of d.observation.matchAll(/^\[\d+\] \S+ "((?:[^"\\]|\\.)+)"/gm)) names.add(m[1]!);
     // and every string the page text quotes (a table's cells): renaming only the row the goal
     // names left it the one made-up word in its table, a shortcut to the row that real pages lack
     for (const line of d.observation.match(/^Text: .*$/gm) ?? [])
-      for (const m of line.matchAll(/"((?:[^"\\]|\\.)+)"/g)) names.add(m[1]!);
+      for (const m of line.matchAll(/"((?:[^"\\]|\\.)+)"/g)) {
+        names.add(m[1]!);
+        cells.add(m[1]!);
+      }
   }
   const words = new Map<string, string>();
   const seen = new Set(episode.flatMap((d) => d.observation.match(/\p{L}+/gu) ?? []));
@@ -150,12 +154,18 @@ export function relabelled(episode: readonly Demonstration[], copy: number, seed
   };
   const map = new Map<string, string>();
   for (const name of names) {
-    if (KEEP.has(name) || !/\p{L}/u.test(name)) continue;
+    // a number in a table cell is renamed too: kept, the copies of a page share its column of
+    // ages, and the answer becomes one to remember rather than to look up
+    const number = /^\d+$/.test(name) && cells.has(name);
+    if (KEEP.has(name) || (!/\p{L}/u.test(name) && !number)) continue;
     map.set(
       name,
       name
         .replace(/\p{L}+/gu, (w) => (KEEP.has(w) ? w : (words.get(w) ?? words.set(w, pseudo(w)).get(w)!)))
-        .replace(/\d+/g, (n) => Array.from(n, () => String(rng.int(0, 9))).join("")),
+        // (a cell's number keeps a leading digit other than 0, as an age or a price would)
+        .replace(/\d+/g, (n) =>
+          Array.from(n, (_, i) => String(rng.int(number && i === 0 ? 1 : 0, 9))).join(""),
+        ),
     );
   }
   if (map.size === 0) return [];

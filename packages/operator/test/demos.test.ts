@@ -68,13 +68,18 @@ describe("relabelled demonstrations", () => {
     const text = copy!.observation.split("\n")[2]!;
     for (const word of ["Sophie", "Barbara", "Niklaus", "Tunis", "Perth", "Osaka"])
       expect(text).not.toContain(word);
-    // the header words stay, and the asked row still holds the typed value
+    // the header words stay, the ages are other two-digit numbers (a page's copies would otherwise
+    // share its answer), and the asked row still holds the typed value
     const asked = /the age of "([^"]+)"/.exec(copy!.goal)![1]!;
-    expect(text).toContain(`"${asked}" Age "76" City "`);
+    const rows = [...text.matchAll(/"([A-Za-z]+)" Age "(\d+)" City "[A-Za-z]+"/g)].map((m) => [m[1], m[2]]);
+    expect(rows).toHaveLength(3);
+    expect(rows.map(([, age]) => age)).not.toEqual(["66", "85", "76"]);
+    for (const [, age] of rows) expect(age).toMatch(/^[1-9]\d$/);
+    const typed = rows.find(([name]) => name === asked)![1];
+    expect(copy!.action).toMatch(new RegExp(`^type "[A-Z][a-z]{5}" "${typed}"$`));
     expect(text).toMatch(
-      /^Text: Members Name: "[A-Z][a-z]{5}" Age "66" City "[A-Z][a-z]{4}" "[A-Z][a-z]{6}" Age "85"/,
+      /^Text: Members Name: "[A-Z][a-z]{5}" Age "\d\d" City "[A-Z][a-z]{4}" "[A-Z][a-z]{6}" Age/,
     );
-    expect(copy!.action).toMatch(/^type "[A-Z][a-z]{5}" "76"$/);
   });
 
   it("leaves families whose labels mean something alone, and reads episodes back from JSONL", () => {
