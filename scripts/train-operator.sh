@@ -4,7 +4,8 @@
 #   2. SFT on them (configs/operator.json)
 #   3. DAgger: the SFT policy, served, drives the pages and the expert labels every state it reaches
 #   4. SFT on demonstrations + DAgger states, then RL in Chromium (configs/operator-dagger.json)
-#   5. both policies on operator-heldout (13 families x 50 held-out seeds)
+#   5. every policy on operator-heldout (13 families x 50 held-out seeds), each compared page by page
+#      with the one before it (eval compare)
 # Usage: bash scripts/train-operator.sh [--no-rl]. Writes runs/operator-data/ and runs under runs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +76,16 @@ node -e '
   fs.writeFileSync(process.argv[3], JSON.stringify(c, null, 2));
 ' "$SFT" "$RL" "$DATA/operator-dagger.json"
 rl train --config "$DATA/operator-dagger.json" | tee "$DATA/dagger.log"
-MODELS=(--model "$SFT")
-for r in $(sed -n 's/^\(sft\|rl\): run \(.*\)$/\2/p' "$DATA/dagger.log"); do MODELS+=(--model "$r"); done
+RUNS=("$SFT")
+for r in $(sed -n 's/^\(sft\|rl\): run \(.*\)$/\2/p' "$DATA/dagger.log"); do RUNS+=("$r"); done
 
 step "held-out evaluation"
-rl eval run --suite operator-heldout "${MODELS[@]}" --name eval-operator
+# shellcheck disable=SC2046
+rl eval run --suite operator-heldout $(for r in "${RUNS[@]}"; do printf -- '--model %s ' "$r"; done) \
+  --name eval-operator | tee "$DATA/eval.log"
+EVAL=$(sed -n 's/^run \(.*\)$/\1/p' "$DATA/eval.log" | head -1)
+# each step against the one before it, page by page on the same held-out pages
+for ((i = 1; i < ${#RUNS[@]}; i++)); do
+  rl eval compare "$EVAL" --baseline "${RUNS[i - 1]}" --model "${RUNS[i]}" | tee -a "$DATA/compare.log"
+done
 step "done"

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createRun } from "@reasonlab/runs";
 import { describe, expect, it } from "vitest";
 import { probeTable, reasonlab as run } from "./support/run.js";
 
@@ -38,6 +39,42 @@ describe("reasonlab", () => {
       const demo = await run(["demo", "--runs", root, "--backend", "tensorflow", "--quick"]);
       expect(demo.code).toBe(1);
       expect(demo.stderr).toMatch(/^reasonlab demo: the demo stopped: training failed .*tensorflow/im);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("eval compare pairs two models' items and prints the difference per group", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "reasonlab-compare-"));
+    try {
+      const evalRun = createRun({ root, name: "eval", kind: "eval" });
+      for (const [model, solved] of [
+        ["runs/x-sft", 6],
+        ["runs/x-rl", 9],
+      ] as const) {
+        const base = { evalId: model, suite: "s", model };
+        for (let i = 0; i < 10; i++)
+          evalRun.log("evalSamples", {
+            ...base,
+            item: `login/${i}`,
+            prompt: "",
+            completion: "",
+            correct: i < solved,
+            meta: { family: "login" },
+          });
+        evalRun.log("evalResults", { ...base, metrics: { success: { value: solved / 10 } } });
+      }
+      evalRun.finish();
+      const out = await run(["eval", "compare", evalRun.dir, "--baseline", "sft", "--model", "rl"]);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/^baseline runs\/x-sft\nmodel {4}runs\/x-rl\n/);
+      expect(out.stdout).toMatch(
+        /^login +10 +60\.0% \[\S+, \S+\] +90\.0% \[\S+, \S+\] +\+30\.0 \[\S+, \S+\] +3\/0 +0\.250$/m,
+      );
+      expect(out.stdout).toMatch(/^all +10 /m);
+      const missing = await run(["eval", "compare", evalRun.dir, "--baseline", "dagger", "--model", "rl"]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/no model matches "dagger"; the run has: runs\/x-sft, runs\/x-rl/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

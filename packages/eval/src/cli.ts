@@ -1,4 +1,4 @@
-// `reasonlab eval run | watch | report | suites | arena | leaderboard | index | query`.
+// `reasonlab eval run | watch | report | compare | suites | arena | leaderboard | index | query`.
 import path from "node:path";
 import { commandGroup, defineCommand, UsageError } from "@reasonlab/command";
 import { z } from "zod";
@@ -242,6 +242,67 @@ const report = defineCommand({
   },
 });
 
+const compare = defineCommand({
+  name: "eval compare",
+  summary: "is one model better than another on the same items? paired difference, per group",
+  args: "RUN_DIR",
+  options: {
+    baseline: {
+      type: "string",
+      value: "MODEL",
+      description: "the model compared against (its name, or a unique part of it)",
+    },
+    model: {
+      type: "string",
+      value: "MODEL",
+      description: "the model compared (its name, or a unique part of it)",
+    },
+    suite: { type: "string", value: "NAME", description: "only this suite's items" },
+    json: { type: "boolean", description: "print the comparisons as JSON lines" },
+  },
+  schema: z.object({
+    args: z.array(z.string()).length(1, "give one eval run directory"),
+    baseline: z.string().min(1),
+    model: z.string().min(1),
+    suite: z.string().min(1).optional(),
+    json: z.boolean().optional(),
+  }),
+  async run({ args, baseline, model, suite, json }) {
+    const { openRun } = await import("@reasonlab/runs");
+    const { committedSamples } = await import("./evaluate.js");
+    const { compareModels, pickModel } = await import("./compare.js");
+    const run = openRun(args[0]!);
+    const samples = committedSamples(run.read("evalResults").records, run.read("evalSamples").records);
+    const names = [...new Set(samples.map((s) => s.model))];
+    let rows: ReturnType<typeof compareModels>;
+    try {
+      const a = pickModel(names, baseline);
+      const b = pickModel(names, model);
+      rows = compareModels(samples, { baseline: a, model: b, ...(suite ? { suite } : {}) });
+      if (!json) console.log(`baseline ${a}\nmodel    ${b}`);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (json) {
+      for (const r of rows) console.log(JSON.stringify(r));
+      return;
+    }
+    const pct = (v: number) => `${(100 * v).toFixed(1)}`;
+    const rate = (e: { value: number; lo: number; hi: number }) =>
+      `${pct(e.value)}% [${pct(e.lo)}, ${pct(e.hi)}]`;
+    const signed = (v: number) => `${v >= 0 ? "+" : ""}${pct(v)}`;
+    console.log(
+      `${"group".padEnd(20)} ${"n".padStart(5)}  ${"baseline".padEnd(22)} ${"model".padEnd(22)} ${"difference (points)".padEnd(24)} wins/losses  p`,
+    );
+    for (const r of [...rows.slice(1), rows[0]!]) {
+      const d = r.difference;
+      console.log(
+        `${r.group.padEnd(20)} ${String(r.n).padStart(5)}  ${rate(r.baseline).padEnd(22)} ${rate(r.model).padEnd(22)} ${`${signed(d.value)} [${signed(d.lo)}, ${signed(d.hi)}]`.padEnd(24)} ${`${r.wins}/${r.losses}`.padEnd(11)}  ${r.p < 0.001 ? "<0.001" : r.p.toFixed(3)}`,
+      );
+    }
+  },
+});
+
 const suitesCmd = defineCommand({
   name: "eval suites",
   summary: "list the built-in suites",
@@ -417,6 +478,7 @@ export const commands = [
     run,
     watchCmd,
     report,
+    compare,
     suitesCmd,
     arena,
     leaderboard,

@@ -1,5 +1,6 @@
 export * from "./arena.js";
 export * from "./arena-run.js";
+export * from "./compare.js";
 export * from "./db.js";
 export * from "./evaluate.js";
 export * from "./models.js";

@@ -1,0 +1,97 @@
+// Paired comparison of two models on the same items, from a real run directory.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRun, openRun } from "@reasonlab/runs";
+import { afterAll, describe, expect, it } from "vitest";
+import { compareModels, pickModel, signTest } from "../src/compare.js";
+import { committedSamples, recordEvaluation } from "../src/evaluate.js";
+import { proportion } from "../src/stats.js";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "eval-compare-"));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const choose = (n: number, k: number) => {
+  let r = 1;
+  for (let i = 0; i < k; i++) r = (r * (n - i)) / (i + 1);
+  return r;
+};
+
+/** One operator-style evaluation: `right(i)` says whether item i (of 20 per family) succeeded. */
+function outcome(right: (family: string, i: number) => boolean) {
+  const samples = ["easy", "hard"].flatMap((family) =>
+    Array.from({ length: 20 }, (_, i) => ({
+      item: `${family}/${i}`,
+      attempt: 0,
+      prompt: "goal",
+      completion: "",
+      correct: right(family, i),
+      meta: { family },
+    })),
+  );
+  const ok = samples.filter((s) => s.correct).length;
+  return { samples, metrics: { success: proportion(ok, samples.length) }, breakdown: {}, seconds: 1 };
+}
+
+describe("eval compare", () => {
+  it("the sign test is the exact binomial tail, doubled", () => {
+    expect(signTest(0, 0)).toBe(1);
+    expect(signTest(3, 0)).toBeCloseTo(0.25, 12);
+    expect(signTest(8, 22)).toBe(signTest(22, 8));
+    let tail = 0;
+    for (let j = 0; j <= 8; j++) tail += choose(30, j);
+    expect(signTest(22, 8)).toBeCloseTo((2 * tail) / 2 ** 30, 12); // 0.0161
+    expect(signTest(600, 400)).toBeGreaterThan(0); // no underflow to 0 or NaN at large n
+    expect(signTest(600, 400)).toBeLessThan(1e-9);
+  });
+
+  it("pairs the items both models answered and tests the difference item by item", () => {
+    const run = createRun({ root, name: "eval", kind: "eval" });
+    // both fail the same 12 hard items, which widens each model's own interval but not the paired one
+    recordEvaluation(
+      run,
+      { suite: "s", model: "runs/a-sft" },
+      outcome((f, i) => f === "easy" || i >= 16),
+    );
+    recordEvaluation(
+      run,
+      { suite: "s", model: "runs/a-rl" },
+      outcome((f, i) => f === "easy" || i >= 12),
+    );
+    // an interrupted evaluation (samples, no result) is not counted
+    run.log("evalSamples", {
+      evalId: "cut",
+      suite: "s",
+      model: "runs/a-rl",
+      item: "hard/0",
+      prompt: "",
+      completion: "",
+      correct: false,
+    });
+    run.finish();
+    const r = openRun(run.dir);
+    const samples = committedSamples(r.read("evalResults").records, r.read("evalSamples").records);
+    const names = [...new Set(samples.map((s) => s.model))];
+    expect(pickModel(names, "rl")).toBe("runs/a-rl");
+    expect(() => pickModel(names, "runs/a")).toThrow(/more than one model matches "runs\/a"; the run has: /);
+    expect(() => pickModel(names, "dagger")).toThrow(/no model matches "dagger"/);
+
+    const rows = compareModels(samples, { baseline: "runs/a-sft", model: "runs/a-rl" });
+    const all = rows.find((x) => x.group === "all")!;
+    const hard = rows.find((x) => x.group === "hard")!;
+    expect(rows.map((x) => x.group)).toEqual(["all", "easy", "hard"]);
+    expect(all).toMatchObject({ n: 40, wins: 4, losses: 0 });
+    expect(all.baseline.value).toBeCloseTo(24 / 40, 12);
+    expect(all.model.value).toBeCloseTo(28 / 40, 12);
+    expect(all.difference.value).toBeCloseTo(0.1, 12);
+    expect(all.p).toBeCloseTo(0.125, 12);
+    // the two Wilson intervals overlap; the paired interval stays above zero
+    expect(all.model.lo).toBeLessThan(all.baseline.hi);
+    expect(all.difference.lo).toBeGreaterThan(0);
+    expect(hard).toMatchObject({ n: 20, wins: 4, losses: 0 });
+    expect(rows.find((x) => x.group === "easy")).toMatchObject({ wins: 0, losses: 0, p: 1 });
+    expect(() =>
+      compareModels(samples, { baseline: "runs/a-sft", model: "runs/a-rl", suite: "other" }),
+    ).toThrow(/share no evaluated item in suite other/);
+  });
+});
