@@ -78,14 +78,14 @@ node -e '
 rl train --config "$DATA/operator-dagger.json" | tee "$DATA/dagger.log"
 RUNS=("$SFT")
 for r in $(sed -n 's/^\(sft\|rl\): run \(.*\)$/\2/p' "$DATA/dagger.log"); do RUNS+=("$r"); done
+MODELS=()
+for r in "${RUNS[@]}"; do MODELS+=(--model "$r"); done
 
 step "held-out evaluation"
-# shellcheck disable=SC2046
-rl eval run --suite operator-heldout $(for r in "${RUNS[@]}"; do printf -- '--model %s ' "$r"; done) \
-  --name eval-operator | tee "$DATA/eval.log"
+rl eval run --suite operator-heldout "${MODELS[@]}" --name eval-operator | tee "$DATA/eval.log"
 EVAL=$(sed -n 's/^run \(.*\)$/\1/p' "$DATA/eval.log" | head -1)
 # each step against the one before it, page by page on the same held-out pages
 for ((i = 1; i < ${#RUNS[@]}; i++)); do
-  rl eval compare "$EVAL" --baseline "${RUNS[i - 1]}" --model "${RUNS[i]}" | tee -a "$DATA/compare.log"
-done
+  rl eval compare "$EVAL" --baseline "${RUNS[i - 1]}" --model "${RUNS[i]}"
+done | tee "$DATA/compare.log"
 step "done"

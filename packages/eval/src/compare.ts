@@ -3,7 +3,7 @@
 // is estimated item by item (the McNemar view): a bootstrap interval on the per-item differences,
 // and an exact sign test over the items where the two disagree.
 import type { EvalSampleRecord } from "@reasonlab/runs";
-import { bootstrapMean, type Estimate, proportion } from "./stats.js";
+import { accuracyOf, bootstrapMean, type Estimate } from "./stats.js";
 
 export interface Comparison {
   /** "all", or a group (an operator family, a math family) */
@@ -71,6 +71,9 @@ export function compareModels(
   }
   const a = scores.get(baseline) ?? new Map();
   const b = scores.get(model) ?? new Map();
+  // as `eval run` reports accuracy: Wilson's interval with one attempt per item, else the bootstrap
+  const attempts = (items: typeof a) => Math.min(...[...items.values()].map((i) => i.n));
+  const [attemptsA, attemptsB] = [attempts(a), attempts(b)];
   const pairs = new Map<string, [number, number][]>([["all", []]]);
   for (const [key, x] of a) {
     const y = b.get(key);
@@ -90,12 +93,14 @@ export function compareModels(
     return {
       group,
       n: list.length,
-      baseline: rate(
+      baseline: accuracyOf(
         list.map(([x]) => x),
+        attemptsA,
         opts,
       ),
-      model: rate(
+      model: accuracyOf(
         list.map(([, y]) => y),
+        attemptsB,
         opts,
       ),
       difference: bootstrapMean(
@@ -107,11 +112,4 @@ export function compareModels(
       p: signTest(wins, losses),
     };
   });
-}
-
-/** Success rate: Wilson's interval where every item is one attempt (0 or 1), else the bootstrap. */
-function rate(values: number[], opts: { seed: number }): Estimate {
-  if (values.every((v) => v === 0 || v === 1))
-    return proportion(values.filter((v) => v === 1).length, values.length);
-  return bootstrapMean(values, opts);
 }

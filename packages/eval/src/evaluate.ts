@@ -12,7 +12,7 @@ import { yieldToEventLoop } from "@reasonlab/policy/event-loop";
 import type { EvalResultRecord, EvalSampleRecord, RunWriter } from "@reasonlab/runs";
 import type { Completer } from "./models.js";
 import { mapLimit } from "./pool.js";
-import { bootstrapMean, type Estimate, majorityAtK, passAtK, proportion } from "./stats.js";
+import { accuracyOf, bootstrapMean, type Estimate, majorityAtK, passAtK, proportion } from "./stats.js";
 import { type EvalItem, type MathSuite, mathItems } from "./suites.js";
 
 export type Metrics = Record<string, Estimate>;
@@ -45,10 +45,7 @@ export function aggregate(scored: Scored[], { seed = 0 } = {}): Metrics {
   const m: Metrics = {};
   if (scored.length === 0 || !Number.isFinite(n)) return m;
   const perItem = scored.map((s) => s.attempts.filter((a) => a.correct).length / s.attempts.length);
-  if (n === 1) {
-    const correct = scored.filter((s) => s.attempts[0]!.correct).length;
-    m.accuracy = proportion(correct, scored.length);
-  } else m.accuracy = bootstrapMean(perItem, { seed });
+  m.accuracy = accuracyOf(perItem, n, { seed });
   if (n > 1) {
     for (let k = 1; k <= n; k++) {
       const values = scored.map((s) => passAtK(n, s.attempts.slice(0, n).filter((a) => a.correct).length, k));

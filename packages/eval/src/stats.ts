@@ -112,3 +112,13 @@ export function bootstrapMean(
   const q = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
   return { value, stderr, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), n };
 }
+
+/**
+ * Accuracy over items from each item's share of correct attempts: with one attempt per item, a
+ * proportion with Wilson's interval; with several, their mean with the bootstrap over items.
+ */
+export function accuracyOf(perItem: readonly number[], attempts: number, { seed = 0 } = {}): Estimate {
+  return attempts === 1
+    ? proportion(perItem.filter((v) => v === 1).length, perItem.length)
+    : bootstrapMean(perItem, { seed });
+}
