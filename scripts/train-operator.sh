@@ -82,7 +82,8 @@ MODELS=()
 for r in "${RUNS[@]}"; do MODELS+=(--model "$r"); done
 
 step "held-out evaluation"
-rl eval run --suite operator-heldout "${MODELS[@]}" --name eval-operator | tee "$DATA/eval.log"
+# 2>&1: the line naming the eval run goes to stderr, with the progress
+rl eval run --suite operator-heldout "${MODELS[@]}" --name eval-operator 2>&1 | tee "$DATA/eval.log"
 EVAL=$(sed -n 's/^run \(.*\)$/\1/p' "$DATA/eval.log" | head -1)
 # each step against the one before it, page by page on the same held-out pages
 for ((i = 1; i < ${#RUNS[@]}; i++)); do

@@ -75,6 +75,13 @@ describe("reasonlab", () => {
       const missing = await run(["eval", "compare", evalRun.dir, "--baseline", "dagger", "--model", "rl"]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/no model matches "dagger"; the run has: runs\/x-sft, runs\/x-rl/);
+      // a directory that is not an eval run (an empty path from a script that lost the run's name)
+      const notEval = await run(["eval", "compare", root, "--baseline", "sft", "--model", "rl"]);
+      expect(notEval.code).toBe(2);
+      expect(notEval.stderr).toMatch(/holds no evaluated samples: give an eval run's directory/);
+      const empty = await run(["eval", "compare", "", "--baseline", "sft", "--model", "rl"]);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(/give one eval run directory/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -261,7 +261,7 @@ const compare = defineCommand({
     json: { type: "boolean", description: "print the comparisons as JSON lines" },
   },
   schema: z.object({
-    args: z.array(z.string()).length(1, "give one eval run directory"),
+    args: z.array(z.string().min(1, "give one eval run directory")).length(1, "give one eval run directory"),
     baseline: z.string().min(1),
     model: z.string().min(1),
     suite: z.string().min(1).optional(),
@@ -276,6 +276,8 @@ const compare = defineCommand({
     const names = [...new Set(samples.map((s) => s.model))];
     let rows: ReturnType<typeof compareModels>;
     try {
+      if (names.length === 0)
+        throw new Error(`${args[0]} holds no evaluated samples: give an eval run's directory`);
       const a = pickModel(names, baseline);
       const b = pickModel(names, model);
       rows = compareModels(samples, { baseline: a, model: b, ...(suite ? { suite } : {}) });
