@@ -1,8 +1,11 @@
 // Token rows for training: whole documents (pretraining) or whole conversations (SFT, loss on
 // assistant tokens only) packed into rows that each start at a boundary. Batches are a pure function of
 // (seed, step), so resuming at a step resumes the data stream exactly.
-import { createRng } from "@reasonlab/env-math";
-import { type ChatMessage, renderChat } from "./chat.js";
+import fs from "node:fs";
+import { ChatMessage, createRng } from "@reasonlab/env-math";
+import { parseJsonLines } from "@reasonlab/runs";
+import { z } from "zod";
+import { renderChat } from "./chat.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export interface Rows {
@@ -167,4 +170,33 @@ function permutation(n: number, seed: number, epoch: number): Uint32Array {
   }
   cached = { key, perm };
   return perm;
+}
+
+/**
+ * Chats from a JSONL file, one {messages: [...]} per line, such as the operator's expert
+ * demonstrations (`reasonlab web-tasks demos`): SFT on what another program wrote.
+ */
+export const ChatsConfig = z.object({
+  /** The file, relative to the working directory. */
+  path: z.string().min(1),
+  /** Every n-th chat is held out (for held-out loss) and never trained on. */
+  heldOutEvery: z.number().int().min(2).default(20),
+});
+export type ChatsConfig = z.infer<typeof ChatsConfig>;
+
+const ChatLine = z.object({
+  messages: z.array(ChatMessage).min(1),
+});
+
+/** A chats file's conversations, or an error naming the line and field. */
+export function readChats(file: string): ChatMessage[][] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`chats: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const out: ChatMessage[][] = parseJsonLines(text, ChatLine, file).map((l) => l.messages);
+  if (out.length === 0) throw new Error(`chats: ${file} holds no chats`);
+  return out;
 }

@@ -29,10 +29,11 @@ import { z } from "zod";
 import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
 import type { Backend } from "./backend.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { batchAt, ChatsConfig, type Rows, readChats, sftRows } from "./data.js";
 import { chargeTurns, collectGroups, lossRows, type Rollout } from "./episodes.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt } from "./levels.js";
-import { cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
+import { batchGradients, cloneModel, disposeModel, type Model, policyTerms } from "./model.js";
 import { type AdamW, accumulateGrads, applyAdamW, learningRate, OptimizerConfig } from "./optimizer.js";
 import { aggregationWeights, policyLoss } from "./policy-loss.js";
 import { inlineSampler, usesWorker, WorkerMode, workerSampler } from "./rollouts.js";
@@ -78,6 +79,19 @@ export const RlStageConfig = z
      */
     turnCost: z.number().min(0).max(1).default(0),
     entropyCoef: z.number().min(0).default(0),
+    /**
+     * SFT beside the policy loss (InstructGPT's PPO-ptx): each update adds `coef` times the
+     * cross-entropy of a batch of these chats' replies, so what RL's groups rarely sample, or sample
+     * with no variance, keeps what SFT taught instead of drifting. Train it on the chats the start
+     * checkpoint learnt from, with the same heldOutEvery so held-out chats stay unseen.
+     */
+    replay: z
+      .object({
+        chats: ChatsConfig,
+        batchSize: z.number().int().min(1).default(16),
+        coef: z.number().gt(0).default(1),
+      })
+      .optional(),
     /** DAPO: drop groups whose rewards all agree and sample more prompts in their place. */
     dynamicSampling: z.boolean().default(false),
     maxSamplingRounds: z.number().int().min(1).default(3),
@@ -166,6 +180,17 @@ export const RlStageConfig = z
       });
   });
 export type RlStageConfig = z.infer<typeof RlStageConfig>;
+
+/** The replay chats' training rows: every chat but the held-out ones. */
+function replayRows(tok: Tokenizer, chats: ChatsConfig, T: number): Rows {
+  const rows = sftRows(
+    tok,
+    readChats(chats.path).filter((_, i) => i % chats.heldOutEvery !== 0),
+    T,
+  );
+  if (rows.count === 0) throw new Error(`rl: replay chats ${chats.path} hold no training rows`);
+  return rows;
+}
 
 const REWARD_FNS: Record<RewardSpec["name"], (spec: RewardSpec) => RewardFn> = {
   correct: () => correctness,
@@ -310,6 +335,7 @@ export async function trainRl(
   const rewards = hooks.rewards ?? rewardsOf(stage.rewards);
   const env = hooks.environment ?? (await openEnvironment(stage, rewards, state.seed, state.extra, run.dir));
   const reference = stage.klCoef > 0 ? cloneModel(model) : null;
+  const replay = stage.replay ? replayRows(tok, stage.replay.chats, model.config.contextLength) : null;
   // held-out accuracy is math's (greedy answers); other environments are measured by eval suites
   const evalProblems = stage.data
     ? interleaveCells(
@@ -465,6 +491,7 @@ export async function trainRl(
       let gradNorm = 0;
       let clipFraction = 0;
       let klMean = 0;
+      let replayLoss = 0;
       let entropyMean = mean(
         sampled.flatMap((r) =>
           r.segments.flatMap((s) => s.logprobs.filter((_, i) => s.generated[i]).map((l) => -l)),
@@ -579,6 +606,17 @@ export async function trainRl(
             ]);
             grads = accumulateGrads(tf, grads, g);
           }
+          if (replay) {
+            const { coef, batchSize } = stage.replay!;
+            const b = batchAt(replay, state.step * stage.epochs + epoch, batchSize, state.seed);
+            const { value, grads: g } = batchGradients(model, b, vars);
+            replayLoss = (await value.data())[0]!;
+            const scaled = tf.tidy(() =>
+              Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v.mul(coef)])),
+            );
+            tf.dispose([value, ...Object.values(g)]);
+            grads = accumulateGrads(tf, grads, scaled);
+          }
           const named = Object.fromEntries(names.map((n, i) => [n, grads![vars[i]!.name]!]));
           const normT = applyAdamW(model, opt, named, stage.optimizer, lr);
           gradNorm = (await normT.data())[0]!;
@@ -614,6 +652,7 @@ export async function trainRl(
         "rl/truncated_frac": mean(sampled.map((r) => (r.truncated ? 1 : 0))),
         "rl/entropy": entropyMean,
         "rl/kl": klMean,
+        ...(replay ? { "rl/replay_loss": replayLoss } : {}),
         "rl/clip_frac": clipFraction,
         "train/grad_norm": gradNorm,
         "train/lr": lr,

@@ -4,20 +4,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  ChatMessage,
   calculatorConversation,
   demonstrated,
   type Problem,
   pretrainDocument,
   sftConversation,
 } from "@reasonlab/env-math";
-import { createRun, METRIC, openRun, parseJsonLines, type RunWriter, resumeRun } from "@reasonlab/runs";
+import { createRun, METRIC, openRun, type RunWriter, resumeRun } from "@reasonlab/runs";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
 import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { batchAt, pretrainRows, type Rows, sftRows } from "./data.js";
+import { batchAt, ChatsConfig, pretrainRows, type Rows, readChats, sftRows } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
@@ -56,34 +55,6 @@ export const DataConfig = z
   })
   .superRefine(checkLevels);
 export type DataConfig = z.infer<typeof DataConfig>;
-
-/**
- * Chats from a JSONL file, one {messages: [...]} per line, such as the operator's expert
- * demonstrations (`reasonlab web-tasks demos`): SFT on what another program wrote.
- */
-export const ChatsConfig = z.object({
-  /** The file, relative to the working directory. */
-  path: z.string().min(1),
-  /** Every n-th chat is held out (for held-out loss) and never trained on. */
-  heldOutEvery: z.number().int().min(2).default(20),
-});
-
-const ChatLine = z.object({
-  messages: z.array(ChatMessage).min(1),
-});
-
-/** A chats file's conversations, or an error naming the line and field. */
-export function readChats(file: string): ChatMessage[][] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`chats: cannot read ${file}: ${(e as Error).message}`);
-  }
-  const out: ChatMessage[][] = parseJsonLines(text, ChatLine, file).map((l) => l.messages);
-  if (out.length === 0) throw new Error(`chats: ${file} holds no chats`);
-  return out;
-}
 
 export const SupervisedStageConfig = z
   .object({

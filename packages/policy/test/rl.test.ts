@@ -448,6 +448,49 @@ describe("RL stage", () => {
     expect(sample.meta).toMatchObject({ family: "digits", turns: 2 });
   });
 
+  it("replay: SFT on chats beside the policy loss lowers their cross-entropy while rewards teach nothing", async () => {
+    const chats = path.join(root, "replay.jsonl");
+    const chat = (i: number) => ({
+      messages: [
+        { role: "user", content: `say ${i % 3}` },
+        { role: "assistant", content: `it is ${i % 3}` },
+      ],
+    });
+    fs.writeFileSync(chats, `${Array.from({ length: 40 }, (_, i) => JSON.stringify(chat(i))).join("\n")}\n`);
+    const bad = RlStageConfig.safeParse({
+      stage: "rl",
+      steps: 2,
+      data: { families: ["add"], difficulties: [1] },
+      replay: { chats: { path: chats }, coef: 0 },
+    });
+    expect(bad.error!.issues[0]!.path.join(".")).toBe("replay.coef");
+    // a reward that never varies: every advantage is 0, so only the replay term moves the weights
+    const flat = { name: "flat", weight: 1, fn: () => 0 };
+    const dir = await runTiny(
+      "rl-replay",
+      {
+        steps: 8,
+        promptsPerStep: 2,
+        groupSize: 2,
+        maxTokens: 4,
+        maskTruncated: false,
+        accuracyProblems: 0,
+        evalEvery: 100,
+        optimizer: { lr: 0.02, warmupSteps: 0, minLrRatio: 1, weightDecay: 0 },
+        data: { families: ["add"], difficulties: [1] },
+        replay: { chats: { path: chats, heldOutEvery: 10 }, batchSize: 4, coef: 1 },
+      },
+      { rewards: [flat] },
+    );
+    const losses = openRun(dir)
+      .read("metrics")
+      .records.map((r) => r.values["rl/replay_loss"]!);
+    expect(losses).toHaveLength(8);
+    expect(losses.at(-1)!, `replay loss per step: ${losses.map((l) => l.toFixed(2)).join(" ")}`).toBeLessThan(
+      losses[0]! * 0.7,
+    );
+  });
+
   it("learns with rollouts sampled one update ahead in a worker thread, and repeats itself exactly", async () => {
     const curve = await rlCurve("worker");
     expectLearning(curve);

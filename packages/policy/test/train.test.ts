@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
-import { readChats, resumeTraining, TrainConfig, type TrainConfigInput, train } from "../src/train.js";
+import { readChats } from "../src/data.js";
+import { resumeTraining, TrainConfig, type TrainConfigInput, train } from "../src/train.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "policy-train-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
