@@ -200,3 +200,15 @@ export function readChats(file: string): ChatMessage[][] {
   if (out.length === 0) throw new Error(`chats: ${file} holds no chats`);
   return out;
 }
+
+/**
+ * A chats config's file split into the chats trained on and every `heldOutEvery`-th one held out:
+ * one rule, so an RL stage's replay of an SFT stage's chats never trains on its held-out ones.
+ */
+export function chatSplits(c: ChatsConfig): { train: ChatMessage[][]; heldOut: ChatMessage[][] } {
+  const chats = readChats(c.path);
+  return {
+    train: chats.filter((_, i) => i % c.heldOutEvery !== 0),
+    heldOut: chats.filter((_, i) => i % c.heldOutEvery === 0),
+  };
+}

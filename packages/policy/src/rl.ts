@@ -29,7 +29,7 @@ import { z } from "zod";
 import { AdvantageEstimator, advantages, zeroVariance } from "./advantage.js";
 import type { Backend } from "./backend.js";
 import { saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { batchAt, ChatsConfig, type Rows, readChats, sftRows } from "./data.js";
+import { batchAt, ChatsConfig, chatSplits, type Rows, sftRows } from "./data.js";
 import { chargeTurns, collectGroups, lossRows, type Rollout } from "./episodes.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, levelsOf, lowestLevel, problemsAt } from "./levels.js";
@@ -83,7 +83,8 @@ export const RlStageConfig = z
      * SFT beside the policy loss (InstructGPT's PPO-ptx): each update adds `coef` times the
      * cross-entropy of a batch of these chats' replies, so what RL's groups rarely sample, or sample
      * with no variance, keeps what SFT taught instead of drifting. Train it on the chats the start
-     * checkpoint learnt from, with the same heldOutEvery so held-out chats stay unseen.
+     * checkpoint learnt from, with the same heldOutEvery so held-out chats stay unseen. A step
+     * with no rollout to train on makes no update, replay included.
      */
     replay: z
       .object({
@@ -183,11 +184,7 @@ export type RlStageConfig = z.infer<typeof RlStageConfig>;
 
 /** The replay chats' training rows: every chat but the held-out ones. */
 function replayRows(tok: Tokenizer, chats: ChatsConfig, T: number): Rows {
-  const rows = sftRows(
-    tok,
-    readChats(chats.path).filter((_, i) => i % chats.heldOutEvery !== 0),
-    T,
-  );
+  const rows = sftRows(tok, chatSplits(chats).train, T);
   if (rows.count === 0) throw new Error(`rl: replay chats ${chats.path} hold no training rows`);
   return rows;
 }

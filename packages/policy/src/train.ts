@@ -16,7 +16,7 @@ import { z } from "zod";
 import { greedyAccuracy } from "./accuracy.js";
 import { type Backend, BackendName, loadBackend } from "./backend.js";
 import { loadCheckpoint, resolveCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
-import { batchAt, ChatsConfig, pretrainRows, type Rows, readChats, sftRows } from "./data.js";
+import { batchAt, ChatsConfig, chatSplits, pretrainRows, type Rows, readChats, sftRows } from "./data.js";
 import { yieldToEventLoop } from "./event-loop.js";
 import { checkLevels, interleaveCells, Levels, problemsAt } from "./levels.js";
 import { countParams, initModel, lossOf, type Model, ModelShape } from "./model.js";
@@ -193,23 +193,12 @@ function conversationsOf(problems: Problem[], d: DataConfig) {
 
 function buildStageData(tok: Tokenizer, stage: SupervisedStageConfig, T: number, seed: number): StageData {
   if (stage.chats) {
-    const { path: file, heldOutEvery } = stage.chats;
-    const chats = readChats(file);
+    const { train, heldOut } = chatSplits(stage.chats);
     // SFT learns the replies; pretraining learns every token of the conversations
     const everyToken = stage.stage === "pretrain";
     return {
-      train: sftRows(
-        tok,
-        chats.filter((_, i) => i % heldOutEvery !== 0),
-        T,
-        { everyToken },
-      ),
-      heldOut: sftRows(
-        tok,
-        chats.filter((_, i) => i % heldOutEvery === 0),
-        T,
-        { everyToken },
-      ),
+      train: sftRows(tok, train, T, { everyToken }),
+      heldOut: sftRows(tok, heldOut, T, { everyToken }),
       accuracyProblems: [],
     };
   }
