@@ -51,6 +51,7 @@ describe("reasonlab", () => {
       for (const [model, solved] of [
         ["runs/x-sft", 6],
         ["runs/x-rl", 9],
+        ["runs/x-again", 7],
       ] as const) {
         const base = { evalId: model, suite: "s", model };
         for (let i = 0; i < 10; i++)
@@ -72,6 +73,23 @@ describe("reasonlab", () => {
         /^login +10 +60\.0% \[\S+, \S+\] +90\.0% \[\S+, \S+\] +\+30\.0 \[\S+, \S+\] +3\/0 +0\.250$/m,
       );
       expect(out.stdout).toMatch(/^all +10 /m);
+      // two seeds of one procedure, pooled: (9 + 7) / 2 solved, 3 pages better on average, none worse
+      const pooled = await run([
+        "eval",
+        "compare",
+        evalRun.dir,
+        "--baseline",
+        "sft",
+        "--model",
+        "rl",
+        "--model",
+        "again",
+      ]);
+      expect(pooled.code, pooled.stderr).toBe(0);
+      expect(pooled.stdout).toMatch(/^model {4}runs\/x-rl\nmodel {4}runs\/x-again\n\(the 2 models pooled/m);
+      expect(pooled.stdout).toMatch(
+        /^login +10 +60\.0% \[\S+, \S+\] +80\.0% \[\S+, \S+\] +\+20\.0 \[\S+, \S+\] +3\/0 /m,
+      );
       const missing = await run(["eval", "compare", evalRun.dir, "--baseline", "dagger", "--model", "rl"]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/no model matches "dagger"; the run has: runs\/x-sft, runs\/x-rl/);

@@ -255,7 +255,9 @@ const compare = defineCommand({
     model: {
       type: "string",
       value: "MODEL",
-      description: "the model compared (its name, or a unique part of it)",
+      multiple: true,
+      description:
+        "the model compared (its name, or a unique part of it); repeat it for seeds of one procedure, pooled: their mean per item, the interval resampling seeds and items",
     },
     suite: { type: "string", value: "NAME", description: "only this suite's items" },
     json: { type: "boolean", description: "print the comparisons as JSON lines" },
@@ -263,7 +265,7 @@ const compare = defineCommand({
   schema: z.object({
     args: z.array(z.string().min(1, "give one eval run directory")).length(1, "give one eval run directory"),
     baseline: z.string().min(1),
-    model: z.string().min(1),
+    model: z.array(z.string().min(1)).min(1, "give --model at least once"),
     suite: z.string().min(1).optional(),
     json: z.boolean().optional(),
   }),
@@ -279,9 +281,13 @@ const compare = defineCommand({
       if (names.length === 0)
         throw new Error(`${args[0]} holds no evaluated samples: give an eval run's directory`);
       const a = pickModel(names, baseline);
-      const b = pickModel(names, model);
+      const b = model.map((m) => pickModel(names, m));
       rows = compareModels(samples, { baseline: a, model: b, ...(suite ? { suite } : {}) });
-      if (!json) console.log(`baseline ${a}\nmodel    ${b}`);
+      if (!json) {
+        console.log(`baseline ${a}`);
+        for (const m of b) console.log(`model    ${m}`);
+        if (b.length > 1) console.log(`(the ${b.length} models pooled: their mean on each item)`);
+      }
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -2,6 +2,8 @@
 // spread between items (some pages are hard for both), which pairing cancels; so the difference
 // is estimated item by item (the McNemar view): a bootstrap interval on the per-item differences,
 // and an exact sign test over the items where the two disagree.
+
+import { uniformStream } from "@reasonlab/env-math";
 import type { EvalSampleRecord } from "@reasonlab/runs";
 import { accuracyOf, bootstrapMean, type Estimate } from "./stats.js";
 
@@ -51,18 +53,69 @@ export function pickModel(names: readonly string[], wanted: string): string {
 }
 
 /**
+ * The mean over items of (the models' mean − the baseline), with a 95% bootstrap interval that
+ * resamples the models as well as the items. Several models are several seeds of one training
+ * procedure: resampling pages alone would treat the seeds' spread as known, and one lucky seed
+ * would look like a reliable gain. With one model it is the plain bootstrap over items.
+ */
+export function pooledDifference(
+  baseline: readonly number[],
+  models: readonly (readonly number[])[],
+  { resamples = 1000, seed = 0, level = 0.95 } = {},
+): Estimate {
+  if (models.length === 1)
+    return bootstrapMean(
+      baseline.map((x, i) => models[0]![i]! - x),
+      { resamples, seed, level },
+    );
+  const n = baseline.length;
+  const k = models.length;
+  const pooled = baseline.map((x, i) => models.reduce((a, m) => a + m[i]!, 0) / k - x);
+  const value = pooled.reduce((a, b) => a + b, 0) / n;
+  const rand = uniformStream(seed);
+  const means = new Float64Array(resamples);
+  const drawn = new Array<readonly number[]>(k);
+  for (let r = 0; r < resamples; r++) {
+    for (let j = 0; j < k; j++) drawn[j] = models[Math.floor(rand() * k)]!;
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      const i = Math.floor(rand() * n);
+      let y = 0;
+      for (const m of drawn) y += m[i]!;
+      sum += y / k - baseline[i]!;
+    }
+    means[r] = sum / n;
+  }
+  const spread = Math.sqrt(means.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, resamples - 1));
+  means.sort();
+  const q = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
+  return { value, stderr: spread, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), n };
+}
+
+/**
  * Compares `model` with `baseline` on the items of one suite both were evaluated on, overall
- * and per group. An item's score is its mean correctness over attempts. Samples should be
- * committed ones (`committedSamples`).
+ * and per group. An item's score is its mean correctness over attempts. Several models (seeds of
+ * one procedure) are pooled: an item's model score is their mean, on the items all of them
+ * answered, and the difference's interval resamples the seeds too (`pooledDifference`). Samples
+ * should be committed ones (`committedSamples`).
  */
 export function compareModels(
   samples: readonly EvalSampleRecord[],
-  { baseline, model, suite, seed = 0 }: { baseline: string; model: string; suite?: string; seed?: number },
+  {
+    baseline,
+    model,
+    suite,
+    seed = 0,
+  }: { baseline: string; model: string | readonly string[]; suite?: string; seed?: number },
 ): Comparison[] {
+  const models = typeof model === "string" ? [model] : [...model];
+  if (models.length === 0) throw new Error("give at least one model to compare");
+  if (models.includes(baseline)) throw new Error(`"${baseline}" is both the baseline and a model`);
+  const wanted = new Set([baseline, ...models]);
   const scores = new Map<string, Map<string, { group: string; sum: number; n: number }>>();
   for (const s of samples) {
     if (suite !== undefined && s.suite !== suite) continue;
-    if (s.model !== baseline && s.model !== model) continue;
+    if (!wanted.has(s.model)) continue;
     const items = scores.get(s.model) ?? scores.set(s.model, new Map()).get(s.model)!;
     const key = `${s.suite}\u0000${s.item}`;
     const item = items.get(key) ?? items.set(key, { group: groupOf(s), sum: 0, n: 0 }).get(key)!;
@@ -70,43 +123,40 @@ export function compareModels(
     item.n++;
   }
   const a = scores.get(baseline) ?? new Map();
-  const b = scores.get(model) ?? new Map();
+  const bs = models.map((m) => scores.get(m) ?? new Map());
   // as `eval run` reports accuracy: Wilson's interval with one attempt per item, else the bootstrap
+  // (pooled seeds count as attempts: an item's score is then a share)
   const attempts = (items: typeof a) => Math.min(...[...items.values()].map((i) => i.n));
-  const [attemptsA, attemptsB] = [attempts(a), attempts(b)];
-  const pairs = new Map<string, [number, number][]>([["all", []]]);
+  const attemptsA = attempts(a);
+  const attemptsB = bs.reduce((sum, b) => sum + attempts(b), 0);
+  // per group: the baseline's item scores and each model's, in the same item order
+  const groups = new Map<string, { x: number[]; ys: number[][] }>();
+  const groupFor = (g: string) => groups.get(g) ?? groups.set(g, { x: [], ys: models.map(() => []) }).get(g)!;
+  groupFor("all");
   for (const [key, x] of a) {
-    const y = b.get(key);
-    if (!y) continue;
-    const pair: [number, number] = [x.sum / x.n, y.sum / y.n];
-    pairs.get("all")!.push(pair);
-    (pairs.get(x.group) ?? pairs.set(x.group, []).get(x.group)!).push(pair);
+    const ys = bs.map((b) => b.get(key));
+    if (ys.some((y) => !y)) continue;
+    // a Set: an item without a group of its own is in "all" once
+    for (const g of new Set([groupFor("all"), groupFor(x.group)])) {
+      g.x.push(x.sum / x.n);
+      for (const [j, y] of ys.entries()) g.ys[j]!.push(y!.sum / y!.n);
+    }
   }
-  if (pairs.get("all")!.length === 0)
+  if (groups.get("all")!.x.length === 0)
     throw new Error(
-      `"${baseline}" and "${model}" share no evaluated item${suite ? ` in suite ${suite}` : ""}`,
+      `"${baseline}" and ${models.map((m) => `"${m}"`).join(", ")} share no evaluated item${suite ? ` in suite ${suite}` : ""}`,
     );
-  return [...pairs].map(([group, list]) => {
-    const wins = list.filter(([x, y]) => y > x).length;
-    const losses = list.filter(([x, y]) => y < x).length;
+  return [...groups].map(([group, { x, ys }]) => {
+    const y = x.map((_, i) => ys.reduce((sum, m) => sum + m[i]!, 0) / ys.length);
+    const wins = x.filter((v, i) => y[i]! > v).length;
+    const losses = x.filter((v, i) => y[i]! < v).length;
     const opts = { seed };
     return {
       group,
-      n: list.length,
-      baseline: accuracyOf(
-        list.map(([x]) => x),
-        attemptsA,
-        opts,
-      ),
-      model: accuracyOf(
-        list.map(([, y]) => y),
-        attemptsB,
-        opts,
-      ),
-      difference: bootstrapMean(
-        list.map(([x, y]) => y - x),
-        opts,
-      ),
+      n: x.length,
+      baseline: accuracyOf(x, attemptsA, opts),
+      model: accuracyOf(y, attemptsB, opts),
+      difference: pooledDifference(x, ys, opts),
       wins,
       losses,
       p: signTest(wins, losses),

@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { createRun, openRun } from "@reasonlab/runs";
 import { afterAll, describe, expect, it } from "vitest";
-import { compareModels, pickModel, signTest } from "../src/compare.js";
+import { compareModels, pickModel, pooledDifference, signTest } from "../src/compare.js";
 import { committedSamples, recordEvaluation } from "../src/evaluate.js";
-import { proportion } from "../src/stats.js";
+import { bootstrapMean, proportion } from "../src/stats.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "eval-compare-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -93,5 +93,50 @@ describe("eval compare", () => {
     expect(() =>
       compareModels(samples, { baseline: "runs/a-sft", model: "runs/a-rl", suite: "other" }),
     ).toThrow(/share no evaluated item in suite other/);
+  });
+
+  it("pools seeds of one procedure, and its interval carries their spread", () => {
+    const run = createRun({ root, name: "eval", kind: "eval" });
+    const hardFrom = (k: number) => (f: string, i: number) => f === "easy" || i >= k;
+    recordEvaluation(run, { suite: "s", model: "runs/sft" }, outcome(hardFrom(16)));
+    // one lucky seed solves 8 more hard pages; the other two solve none more
+    recordEvaluation(run, { suite: "s", model: "runs/rl-1" }, outcome(hardFrom(8)));
+    recordEvaluation(run, { suite: "s", model: "runs/rl-2" }, outcome(hardFrom(16)));
+    recordEvaluation(run, { suite: "s", model: "runs/rl-3" }, outcome(hardFrom(16)));
+    // three seeds that agree, each 4 more
+    for (const m of ["runs/ok-1", "runs/ok-2", "runs/ok-3"])
+      recordEvaluation(run, { suite: "s", model: m }, outcome(hardFrom(12)));
+    run.finish();
+    const r = openRun(run.dir);
+    const samples = committedSamples(r.read("evalResults").records, r.read("evalSamples").records);
+
+    const seeds = ["runs/rl-1", "runs/rl-2", "runs/rl-3"];
+    const all = compareModels(samples, { baseline: "runs/sft", model: seeds })[0]!;
+    expect(all.group).toBe("all");
+    // the pooled gain is the mean of the seeds' gains: (8 + 0 + 0) / 3 pages of 40
+    expect(all.difference.value).toBeCloseTo(8 / 3 / 40, 12);
+    expect(all.model.value).toBeCloseTo(24 / 40 + 8 / 3 / 40, 12);
+    expect(all).toMatchObject({ n: 40, wins: 8, losses: 0 });
+    // resampling pages alone would call it a sure gain; resampling seeds too, a draw without the
+    // lucky seed (30% of them) gains nothing, so the interval reaches 0
+    const pagesOnly = bootstrapMean(
+      Array.from({ length: 40 }, (_, i) => (i >= 20 && i - 20 >= 8 && i - 20 < 16 ? 1 / 3 : 0)),
+    );
+    expect(pagesOnly.lo).toBeGreaterThan(0);
+    expect(all.difference.lo).toBe(0);
+    // seeds that agree keep an interval above 0
+    const ok = compareModels(samples, {
+      baseline: "runs/sft",
+      model: ["runs/ok-1", "runs/ok-2", "runs/ok-3"],
+    })[0]!;
+    expect(ok.difference.value).toBeCloseTo(4 / 40, 12);
+    expect(ok.difference.lo).toBeGreaterThan(0);
+    // one model is the plain paired bootstrap
+    const one = compareModels(samples, { baseline: "runs/sft", model: ["runs/rl-1"] });
+    expect(one).toEqual(compareModels(samples, { baseline: "runs/sft", model: "runs/rl-1" }));
+    expect(pooledDifference([0, 1], [[1, 1]]).value).toBe(0.5);
+    expect(() => compareModels(samples, { baseline: "runs/sft", model: ["runs/sft"] })).toThrow(
+      /"runs\/sft" is both the baseline and a model/,
+    );
   });
 });
