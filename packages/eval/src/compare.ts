@@ -5,7 +5,7 @@
 
 import { uniformStream } from "@reasonlab/env-math";
 import type { EvalSampleRecord } from "@reasonlab/runs";
-import { accuracyOf, bootstrapMean, type Estimate } from "./stats.js";
+import { accuracyOf, bootstrapMean, type Estimate, percentileInterval } from "./stats.js";
 
 export interface Comparison {
   /** "all", or a group (an operator family, a math family) */
@@ -87,9 +87,7 @@ export function pooledDifference(
     means[r] = sum / n;
   }
   const spread = Math.sqrt(means.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, resamples - 1));
-  means.sort();
-  const q = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
-  return { value, stderr: spread, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), n };
+  return { value, stderr: spread, ...percentileInterval(means, level), n };
 }
 
 /**

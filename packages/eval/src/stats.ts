@@ -108,9 +108,15 @@ export function bootstrapMean(
     for (let i = 0; i < n; i++) sum += values[Math.floor(rand() * n)]!;
     means[r] = sum / n;
   }
-  means.sort();
-  const q = (p: number) => means[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
-  return { value, stderr, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2), n };
+  return { value, stderr, ...percentileInterval(means, level), n };
+}
+
+/** The central `level` interval of bootstrap replicates, by their percentiles (sorts them in place). */
+export function percentileInterval(replicates: Float64Array, level = 0.95): { lo: number; hi: number } {
+  replicates.sort();
+  const last = replicates.length - 1;
+  const q = (p: number) => replicates[Math.min(last, Math.max(0, Math.round(p * last)))]!;
+  return { lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
 }
 
 /**
