@@ -1,5 +1,7 @@
 // The task suite in real Chromium: every family's expert solves several seeds through the
 // Computer's real input; a wrong sequence does not; pages are pure functions of the seed.
+
+import { MONTHS } from "@reasonlab/env-math";
 import type { Browser } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
@@ -8,7 +10,7 @@ import { type Command, elementOf, formatCommand } from "../src/grammar.js";
 import { renderObservation } from "../src/observation.js";
 import { markedScreenshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
-import { TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
+import { DATE_PICKER_MONTH_CREDIT, TASK_FAMILIES, taskInstance } from "../src/tasks/families.js";
 import { startTaskServer, type TaskServer } from "../src/tasks/server.js";
 
 let browser: Browser;
@@ -145,6 +147,44 @@ describe("browser task families", () => {
       for (const b of Array.from(document.querySelectorAll("button"))) if (b.textContent === label) b.click();
     }, target);
     expect(await env.score()).toEqual({ reward: 0, done: false });
+  });
+
+  it("gives the date picker partial credit for the month it ends on, below any success", async () => {
+    // a seed whose calendar opens two months from the goal's, on a goal day other than the 1st
+    const months = (s: number) => {
+      const page = taskInstance("date-picker", s).pages["1"]!;
+      const [, y, m] = /let y = (\d+), m = (\d+);/.exec(page)!;
+      const [, name, day, year] = /Pick (\w+) (\d+), (\d+)/.exec(taskInstance("date-picker", s).instruction)!;
+      return {
+        off: Number(year) * 12 + MONTHS.indexOf(name!) - (Number(y) * 12 + Number(m)),
+        day: Number(day),
+      };
+    };
+    const seed = [...Array(40).keys()].find((s) => Math.abs(months(s).off) === 2 && months(s).day !== 1)!;
+    const toward = months(seed).off > 0 ? "Next month" : "Previous month";
+    const away = toward === "Next month" ? "Previous month" : "Next month";
+    // click a month button n times, then the shown month's first day, then Submit
+    const episode = async (button: string, n: number) => {
+      let obs = await env.reset("date-picker", seed);
+      for (let i = 0; i < n; i++) obs = (await env.step(`click "${button}"`)).observation;
+      const first = obs.snapshot.elements.find((e) => e.role === "button" && / 1, \d{4}$/.test(e.name))!;
+      await env.step(`click "${first.name}"`);
+      return env.step('click "Submit"');
+    };
+    const there = await episode(toward, 2); // the goal's month, the wrong day
+    const start = await episode(toward, 0); // two months off
+    const wayOff = await episode(away, 2); // four months off
+    for (const r of [there, start, wayOff]) expect(r.done).toBe(true);
+    expect(there.reward).toBe(DATE_PICKER_MONTH_CREDIT);
+    expect(start.reward).toBeCloseTo(DATE_PICKER_MONTH_CREDIT / 3);
+    expect(wayOff.reward).toBe(0);
+    // without a submit the month still counts, and the episode is not over
+    await env.reset("date-picker", seed);
+    await env.step(`click "${toward}"`);
+    expect(await env.score()).toEqual({
+      reward: expect.closeTo((2 * DATE_PICKER_MONTH_CREDIT) / 3),
+      done: false,
+    });
   });
 
   it("refuses requests to other origins at the network layer", async () => {

@@ -232,9 +232,12 @@ const checkboxes: TaskFamily = {
   },
 };
 
+/** The date picker's partial credit for ending on the goal's month; a month off earns a third less. */
+export const DATE_PICKER_MONTH_CREDIT = 0.3;
+
 const datePicker: TaskFamily = {
   name: "date-picker",
-  description: "navigate a calendar to a given date, pick it and submit",
+  description: "navigate a calendar to a given date, pick it and submit (partial credit for the month)",
   generate(seed) {
     const rng = rngFor(this.name, seed);
     const year = rng.int(2025, 2027);
@@ -270,14 +273,25 @@ const datePicker: TaskFamily = {
                 grid.append(btn);
               }
             }
-            onTrusted($("#prev"), "click", () => { m--; if (m < 0) { m = 11; y--; } draw(); });
-            onTrusted($("#next"), "click", () => { m++; if (m > 11) { m = 0; y++; } draw(); });
+            onTrusted($("#prev"), "click", () => { m--; if (m < 0) { m = 11; y--; } draw(); __task.record("month", { month: y * 12 + m }); });
+            onTrusted($("#next"), "click", () => { m++; if (m > 11) { m = 0; y++; } draw(); __task.record("month", { month: y * 12 + m }); });
             onTrusted($("#submit"), "click", () => __task.record("submit", { date: $("#date").value }));
             draw();`,
         }),
       },
       maxSteps: 15,
-      score: (events) => onSubmit(events, (d) => (d.date === iso ? 1 : 0)),
+      score: (events) => {
+        const submitted = onSubmit(events, (d) => (d.date === iso ? 1 : 0));
+        if (submitted.reward === 1) return submitted;
+        // Partial credit, below any success: how near the calendar's month is to the goal's when
+        // the episode ends. Comparing months is the step a policy gets wrong (Next when the goal
+        // is earlier), so episodes that all miss the day still rank by it within a group.
+        const shown = Number(
+          lastOf(events, "month")?.data.month ?? start.getUTCFullYear() * 12 + start.getUTCMonth(),
+        );
+        const off = Math.abs(shown - (year * 12 + month));
+        return { reward: DATE_PICKER_MONTH_CREDIT * Math.max(0, 1 - off / 3), done: submitted.done };
+      },
       expert: (s) => {
         if (find(s, "textbox", "Date").value === iso)
           return { verb: "click", target: find(s, "button", "Submit").index };
