@@ -149,7 +149,7 @@ describe("browser task families", () => {
     expect(await env.score()).toEqual({ reward: 0, done: false });
   });
 
-  it("gives the date picker partial credit for the month it ends on, below any success", async () => {
+  it("gives the date picker partial credit for the month of a wrong date submitted", async () => {
     // a seed whose calendar opens two months from the goal's, on a goal day other than the 1st
     const months = (s: number) => {
       const page = taskInstance("date-picker", s).pages["1"]!;
@@ -163,28 +163,26 @@ describe("browser task families", () => {
     const seed = [...Array(40).keys()].find((s) => Math.abs(months(s).off) === 2 && months(s).day !== 1)!;
     const toward = months(seed).off > 0 ? "Next month" : "Previous month";
     const away = toward === "Next month" ? "Previous month" : "Next month";
-    // click a month button n times, then the shown month's first day, then Submit
-    const episode = async (button: string, n: number) => {
+    // click a month button n times, then the shown month's first day (unless told not to), then Submit
+    const episode = async (button: string, n: number, pick = true) => {
       let obs = await env.reset("date-picker", seed);
       for (let i = 0; i < n; i++) obs = (await env.step(`click "${button}"`)).observation;
       const first = obs.snapshot.elements.find((e) => e.role === "button" && / 1, \d{4}$/.test(e.name))!;
-      await env.step(`click "${first.name}"`);
+      if (pick) await env.step(`click "${first.name}"`);
       return env.step('click "Submit"');
     };
-    const there = await episode(toward, 2); // the goal's month, the wrong day
-    const start = await episode(toward, 0); // two months off
-    const wayOff = await episode(away, 2); // four months off
-    for (const r of [there, start, wayOff]) expect(r.done).toBe(true);
-    expect(there.reward).toBe(DATE_PICKER_MONTH_CREDIT);
-    expect(start.reward).toBeCloseTo(DATE_PICKER_MONTH_CREDIT / 3);
-    expect(wayOff.reward).toBe(0);
-    // without a submit the month still counts, and the episode is not over
+    const credit = (off: number) => DATE_PICKER_MONTH_CREDIT * (1 - off / 3);
+    // the goal's month, the wrong day: the most short of success; each month off a third less
+    expect(await episode(toward, 2)).toMatchObject({ reward: credit(0), done: true });
+    expect((await episode(toward, 1)).reward).toBeCloseTo(credit(1));
+    expect((await episode(toward, 0)).reward).toBeCloseTo(credit(2));
+    expect(await episode(away, 2)).toMatchObject({ reward: 0, done: true }); // four months off
+    expect(await episode(toward, 2, false)).toMatchObject({ reward: 0, done: true }); // no date picked
+    // an unsubmitted episode earns nothing, on the goal's month or not: credit there paid RL for
+    // wandering the calendar
     await env.reset("date-picker", seed);
-    await env.step(`click "${toward}"`);
-    expect(await env.score()).toEqual({
-      reward: expect.closeTo((2 * DATE_PICKER_MONTH_CREDIT) / 3),
-      done: false,
-    });
+    for (let i = 0; i < 2; i++) await env.step(`click "${toward}"`);
+    expect(await env.score()).toEqual({ reward: 0, done: false });
   });
 
   it("refuses requests to other origins at the network layer", async () => {

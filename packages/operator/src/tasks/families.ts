@@ -232,12 +232,13 @@ const checkboxes: TaskFamily = {
   },
 };
 
-/** The date picker's partial credit for ending on the goal's month; a month off earns a third less. */
+/** The date picker's partial credit for a wrong day of the goal's month submitted; a month off earns a third less. */
 export const DATE_PICKER_MONTH_CREDIT = 0.3;
 
 const datePicker: TaskFamily = {
   name: "date-picker",
-  description: "navigate a calendar to a given date, pick it and submit (partial credit for the month)",
+  description:
+    "navigate a calendar to a given date, pick it and submit (partial credit for the month submitted)",
   generate(seed) {
     const rng = rngFor(this.name, seed);
     const year = rng.int(2025, 2027);
@@ -273,25 +274,25 @@ const datePicker: TaskFamily = {
                 grid.append(btn);
               }
             }
-            onTrusted($("#prev"), "click", () => { m--; if (m < 0) { m = 11; y--; } draw(); __task.record("month", { month: y * 12 + m }); });
-            onTrusted($("#next"), "click", () => { m++; if (m > 11) { m = 0; y++; } draw(); __task.record("month", { month: y * 12 + m }); });
+            onTrusted($("#prev"), "click", () => { m--; if (m < 0) { m = 11; y--; } draw(); });
+            onTrusted($("#next"), "click", () => { m++; if (m > 11) { m = 0; y++; } draw(); });
             onTrusted($("#submit"), "click", () => __task.record("submit", { date: $("#date").value }));
             draw();`,
         }),
       },
       maxSteps: 15,
-      score: (events) => {
-        const submitted = onSubmit(events, (d) => (d.date === iso ? 1 : 0));
-        if (submitted.reward === 1) return submitted;
-        // Partial credit, below any success: how near the calendar's month is to the goal's when
-        // the episode ends. Comparing months is the step a policy gets wrong (Next when the goal
-        // is earlier), so episodes that all miss the day still rank by it within a group.
-        const shown = Number(
-          lastOf(events, "month")?.data.month ?? start.getUTCFullYear() * 12 + start.getUTCMonth(),
-        );
-        const off = Math.abs(shown - (year * 12 + month));
-        return { reward: DATE_PICKER_MONTH_CREDIT * Math.max(0, 1 - off / 3), done: submitted.done };
-      },
+      // Partial credit for a wrong date submitted: how near its month is to the goal's. Comparing
+      // months is the step a policy gets wrong (Next when the goal is earlier), so a group whose
+      // episodes all miss the day still ranks them by it. Only a submitted date counts: credit
+      // for the month an unsubmitted episode ended on paid RL for wandering the calendar.
+      score: (events) =>
+        onSubmit(events, (d) => {
+          if (d.date === iso) return 1;
+          const picked = /^(\d{4})-(\d{2})-\d{2}$/.exec(String(d.date));
+          if (!picked) return 0;
+          const off = Math.abs(Number(picked[1]) * 12 + Number(picked[2]) - 1 - (year * 12 + month));
+          return DATE_PICKER_MONTH_CREDIT * Math.max(0, 1 - off / 3);
+        }),
       expert: (s) => {
         if (find(s, "textbox", "Date").value === iso)
           return { verb: "click", target: find(s, "button", "Submit").index };
