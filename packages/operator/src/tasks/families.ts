@@ -232,13 +232,9 @@ const checkboxes: TaskFamily = {
   },
 };
 
-/** The date picker's partial credit for a wrong day of the goal's month submitted; a month off earns a third less. */
-export const DATE_PICKER_MONTH_CREDIT = 0.3;
-
 const datePicker: TaskFamily = {
   name: "date-picker",
-  description:
-    "navigate a calendar to a given date, pick it and submit (partial credit for the month submitted)",
+  description: "navigate a calendar to a given date, pick it and submit",
   generate(seed) {
     const rng = rngFor(this.name, seed);
     const year = rng.int(2025, 2027);
@@ -281,18 +277,7 @@ const datePicker: TaskFamily = {
         }),
       },
       maxSteps: 15,
-      // Partial credit for a wrong date submitted: how near its month is to the goal's. Comparing
-      // months is the step a policy gets wrong (Next when the goal is earlier), so a group whose
-      // episodes all miss the day still ranks them by it. Only a submitted date counts: credit
-      // for the month an unsubmitted episode ended on paid RL for wandering the calendar.
-      score: (events) =>
-        onSubmit(events, (d) => {
-          if (d.date === iso) return 1;
-          const picked = /^(\d{4})-(\d{2})-\d{2}$/.exec(String(d.date));
-          if (!picked) return 0;
-          const off = Math.abs(Number(picked[1]) * 12 + Number(picked[2]) - 1 - (year * 12 + month));
-          return DATE_PICKER_MONTH_CREDIT * Math.max(0, 1 - off / 3);
-        }),
+      score: (events) => onSubmit(events, (d) => (d.date === iso ? 1 : 0)),
       expert: (s) => {
         if (find(s, "textbox", "Date").value === iso)
           return { verb: "click", target: find(s, "button", "Submit").index };
