@@ -5,7 +5,7 @@
 
 import { uniformStream } from "@reasonlab/env-math";
 import type { EvalSampleRecord } from "@reasonlab/runs";
-import { accuracyOf, bootstrapMean, type Estimate, percentileInterval } from "./stats.js";
+import { accuracyOf, bootstrapMean, type Estimate, mean, percentileInterval } from "./stats.js";
 
 export interface Comparison {
   /** "all", or a group (an operator family, a math family) */
@@ -70,8 +70,7 @@ export function pooledDifference(
     );
   const n = baseline.length;
   const k = models.length;
-  const pooled = baseline.map((x, i) => models.reduce((a, m) => a + m[i]!, 0) / k - x);
-  const value = pooled.reduce((a, b) => a + b, 0) / n;
+  const { value } = mean(baseline.map((x, i) => models.reduce((a, m) => a + m[i]!, 0) / k - x));
   const rand = uniformStream(seed);
   const means = new Float64Array(resamples);
   const drawn = new Array<readonly number[]>(k);
