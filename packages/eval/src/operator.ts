@@ -129,7 +129,7 @@ export async function policyEpisodes(
       const groups = await policy.collectGroups(env, sampler, tokenizer, chunk, {
         groupSize: 1,
         temperature: 0,
-        maxTokens: 32,
+        maxTokens: op.POLICY_REPLY_TOKENS,
         seed: 0,
         contextLength: model.config.contextLength,
       });

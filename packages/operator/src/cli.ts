@@ -131,7 +131,7 @@ const operate = defineCommand({
           return op.createModel(o.mode, {
             client,
             model: o.model,
-            ...(o.policy ? { system: false, historyTurns: 1, maxTokens: 32 } : {}),
+            ...(o.policy ? { system: false, historyTurns: 1, maxTokens: op.POLICY_REPLY_TOKENS } : {}),
           });
         if (!task) throw new UsageError("operate: the expert model needs --task");
         return op.expertModel(() => task);
@@ -414,6 +414,7 @@ const demos = defineCommand({
     const { launchChromium } = await import("./browser.js");
     const { demonstrations } = await import("./demos.js");
     const { openaiClient } = await import("./models.js");
+    const { POLICY_REPLY_TOKENS } = await import("./observation.js");
     const client = model ? openaiClient(baseUrl ? { baseURL: baseUrl } : {}) : null;
     // the learner reads what RL showed it: the observation alone, no system prompt, greedy
     const learner = client
@@ -423,7 +424,7 @@ const demos = defineCommand({
               model: model!,
               messages: [{ role: "user", content: observation }],
               temperature: 0,
-              max_tokens: 32,
+              max_tokens: POLICY_REPLY_TOKENS,
             });
             return completion.choices[0]?.message?.content ?? "";
           } catch (e) {

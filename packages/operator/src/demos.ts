@@ -1,7 +1,8 @@
 // Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
 // line per step: the observation a text policy reads (observation.ts, the same the RL environment
-// and the text model mode give), then the expert's grammar line, with elements named by name where
-// the name is unique (a small policy copies a name from the goal far sooner than it learns to look
+// and the text model mode give), then the expert's reply: its thought where the task has one (the
+// lines above the action: a table's row read aloud), then its grammar line, with elements named
+// by name where the name is unique (a small policy copies a name from the goal far sooner than it learns to look
 // an index up; measured in the policy README). An expert that fails to reach
 // full reward is a bug in its task: it throws.
 //
@@ -60,9 +61,11 @@ export async function* demonstrations(
       let reward = 0;
       let last: { line: string; error?: string } | null = null;
       for (let i = 0; i < task.maxSteps; i++) {
-        let action: string;
+        let move: string;
+        let thought: string | undefined;
         try {
-          action = formatCommand(namedCommand(task.expert(obs.snapshot), obs.snapshot));
+          move = formatCommand(namedCommand(task.expert(obs.snapshot), obs.snapshot));
+          thought = task.thought?.(obs.snapshot);
         } catch (e) {
           if (learner) break; // the learner went where the expert has no move (off the task's pages)
           throw e;
@@ -70,7 +73,9 @@ export async function* demonstrations(
         const observation = renderObservation(obs.snapshot, task.instruction, {
           ...(last ? { last: last.line, ...(last.error ? { error: last.error } : {}) } : {}),
         });
-        const executed = learner ? replyLine(await learner(observation)) : action;
+        // the reply: the expert's thought, if it has one, on the lines above its move
+        const action = thought ? `${thought}\n${move}` : move;
+        const executed = learner ? replyLine(await learner(observation)) : move;
         steps.push({
           family,
           seed,
@@ -78,7 +83,7 @@ export async function* demonstrations(
           goal: task.instruction,
           observation,
           action,
-          ...(executed !== action ? { executed } : {}),
+          ...(executed !== move ? { executed } : {}),
           reward: 0,
           messages: chatOf(observation, action),
         });

@@ -23,6 +23,12 @@ export interface ObservationOptions {
  */
 export const OBSERVATION_BUDGET = { maxText: 240, maxElements: 40 } as const;
 
+/**
+ * Tokens a trained policy may write for one reply: its thought (a table row read aloud, the month
+ * shown against the month wanted, about 15-30 tokens) and then its grammar line.
+ */
+export const POLICY_REPLY_TOKENS = 64;
+
 /** Where a drag goes: these elements show their centre, so `drag [N] to (X, Y)` can aim. */
 const AIMED = new Set(["draggable", "drop-target", "region", "focusable", "resize-handle", "slider"]);
 

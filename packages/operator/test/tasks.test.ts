@@ -4,7 +4,7 @@ import type { Browser } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../src/browser.js";
 import { type Demonstration, demonstrations } from "../src/demos.js";
-import { type Command, elementOf, formatCommand } from "../src/grammar.js";
+import { type Command, elementOf, formatCommand, replyLine } from "../src/grammar.js";
 import { renderObservation } from "../src/observation.js";
 import { markedScreenshot, type Snapshot, takeSnapshot } from "../src/snapshot.js";
 import { createTaskEnv, type TaskEnv } from "../src/tasks/env.js";
@@ -161,8 +161,9 @@ describe("browser task families", () => {
 
   it("exports expert demonstrations as observation -> action chats", async () => {
     const all: Demonstration[] = [];
-    for await (const steps of demonstrations(env, ["checkboxes", "date-picker"], [0, 1])) all.push(...steps);
-    expect(new Set(all.map((d) => `${d.family}/${d.seed}`)).size).toBe(4);
+    for await (const steps of demonstrations(env, ["checkboxes", "date-picker", "table-lookup"], [0, 1]))
+      all.push(...steps);
+    expect(new Set(all.map((d) => `${d.family}/${d.seed}`)).size).toBe(6);
     for (const d of all) {
       expect(d.reward).toBe(1);
       expect(d.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
@@ -170,9 +171,39 @@ describe("browser task families", () => {
       // The observation the RL environment and the text model mode give, goal first.
       expect(d.messages[0]!.content).toBe(d.observation);
       expect(d.observation.startsWith(`Goal: ${d.goal}\n`)).toBe(true);
-      // the last line of the previous step, elements named by their unique names
-      if (d.step > 0) expect(d.observation).toContain(`\nLast: ${all[all.indexOf(d) - 1]!.action}\n`);
-      expect(d.action).toMatch(/^click "[^"]+"$/);
+      // the action line of the previous step (not its thought), elements named by their unique names
+      const before = all[all.indexOf(d) - 1];
+      if (d.step > 0) expect(d.observation).toContain(`\nLast: ${replyLine(before!.action)}\n`);
+      expect(replyLine(d.action)).toMatch(/^(click|type) "[^"]+"( "[^"]+")?$/);
+    }
+    // The thoughts: a table's row as the observation spells it, the cell typed from it; the month
+    // shown against the month wanted, and the move that follows from which way it lies.
+    for (const d of all.filter((x) => x.family === "table-lookup")) {
+      const [thought, action] = d.action.split("\n");
+      if (!action) {
+        expect(d.action).toBe('click "Submit"');
+        continue;
+      }
+      const who = /of ("[^"]+")/.exec(d.goal)![1]!;
+      expect(thought).toMatch(new RegExp(`^${who} Age "\\d+" City "[^"]+"$`));
+      expect(d.observation).toContain(` ${thought} `);
+      const cell = /^Find the age/.test(d.goal)
+        ? /Age ("\d+")/.exec(thought!)!
+        : /City ("[^"]+")$/.exec(thought!)!;
+      expect(action).toBe(`type "Answer" ${cell[1]}`);
+    }
+    const months = all.filter((d) => d.family === "date-picker" && d.action.includes("\n"));
+    expect(months.length).toBeGreaterThan(2);
+    for (const d of months) {
+      const [thought, action] = d.action.split("\n");
+      const m = /^Shown: (\w+ \d{4})\. Wanted: (\w+ \d{4}), (later|earlier|this month)\.$/.exec(thought!)!;
+      expect(d.observation).toContain(m[1]);
+      expect(d.goal).toMatch(new RegExp(`^Pick ${m[2]!.replace(" ", " \\d+, ")} `));
+      expect(m[3] === "this month").toBe(m[1] === m[2]);
+      expect(action).toBe(
+        { later: 'click "Next month"', earlier: 'click "Previous month"' }[m[3]!] ??
+          `click "${/^Pick (.+) in the calendar/.exec(d.goal)![1]}"`,
+      );
     }
     expect(all.filter((d) => d.family === "checkboxes").at(-1)!.action).toBe('click "Submit"');
     // boxes are ticked in the order the goal names them (quoted, as on the element lines)

@@ -288,6 +288,16 @@ const datePicker: TaskFamily = {
         const later = Number(shown[2]) * 12 + MONTHS.indexOf(shown[1]!) < year * 12 + month;
         return { verb: "click", target: find(s, "button", later ? "Next month" : "Previous month").index };
       },
+      // The month shown beside the month wanted, and which way the second lies: the policy
+      // otherwise clicked the goal's day in whatever month the calendar opened on.
+      thought: (s) => {
+        if (find(s, "textbox", "Date").value === iso) return undefined;
+        const shown = s.text.match(new RegExp(`(${MONTHS.join("|")}) (\\d{4})`));
+        if (!shown) return undefined;
+        const order = Number(shown[2]) * 12 + MONTHS.indexOf(shown[1]!) - (year * 12 + month);
+        const where = order === 0 ? "this month" : order < 0 ? "later" : "earlier";
+        return `Shown: ${shown[0]}. Wanted: ${MONTHS[month]} ${year}, ${where}.`;
+      },
     });
   },
 };
@@ -485,6 +495,13 @@ const tableLookup: TaskFamily = {
         if (field.value !== answer) return { verb: "type", target: field.index, text: answer };
         return { verb: "click", target: find(s, "button", "Submit").index };
       },
+      // The row, as the observation spells it, before the answer is typed: each cell then sits
+      // after the same few tokens in the reply as in the table, a copy by what precedes it,
+      // rather than a match of the goal's name against six rows from afar.
+      thought: (s) =>
+        find(s, "textbox", "Answer").value === answer
+          ? undefined
+          : `"${who.name}" Age "${who.age}" City "${who.city}"`,
     });
   },
 };

@@ -33,6 +33,13 @@ export interface TaskInstance {
    * are observation -> action pairs a text model can learn from.
    */
   expert(snapshot: Snapshot): Command;
+  /**
+   * What the expert writes before its move, where the move rests on a step a small policy does
+   * not do silently: the table row the goal names read aloud, the month shown against the month
+   * wanted. Demonstrations put it on the reply's lines above the action, so SFT teaches the step
+   * and RL, which trains every token the policy writes, can sharpen it.
+   */
+  thought?(snapshot: Snapshot): string | undefined;
 }
 
 export interface TaskFamily {
