@@ -29,6 +29,8 @@ export const ComputerAction = z.discriminatedUnion("type", [
   z.object({ type: z.literal("wait"), ms: z.number().int().min(0).max(10_000).default(1000) }),
   z.object({ type: z.literal("goto"), url: z.string().min(1) }),
   z.object({ type: z.literal("back") }),
+  // the browser's find bar (Ctrl+F): selects the text's first match and scrolls it into view
+  z.object({ type: z.literal("find"), text: z.string().min(1).max(200) }),
 ]);
 export type ComputerAction = z.infer<typeof ComputerAction>;
 export type ComputerActionInput = z.input<typeof ComputerAction>;
@@ -133,6 +135,8 @@ export function describeAction(a: ComputerAction): string {
       return `wait ${a.ms} ms`;
     case "goto":
       return `goto ${a.url}`;
+    case "find":
+      return `find ${JSON.stringify(a.text)}`;
     default:
       return a.type;
   }

@@ -118,6 +118,19 @@ export function createComputer(page: Page): Computer {
         points = await focusedPoint();
         break;
       }
+      case "find": {
+        // The browser's find bar, not page input (the page sees no event, as with Ctrl+F in a
+        // browser's own UI): the match becomes the selection, which the next snapshot reports
+        // with the line it is on, and is scrolled into view.
+        // (string, caseSensitive, backwards, wrapAround): Chromium's window.find, which goes on
+        // from the current selection, so finding again moves to the next match, as Enter does
+        const hit = await page.evaluate(
+          (text) => (window as unknown as { find(...a: unknown[]): boolean }).find(text, false, false, true),
+          action.text,
+        );
+        if (!hit) throw new ActionError(`find: ${JSON.stringify(action.text)} is not on the page`);
+        break;
+      }
       case "wait":
         // The model asked for time to pass (an animation, a slow page): waiting is the action.
         await page.waitForTimeout(action.ms);

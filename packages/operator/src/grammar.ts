@@ -21,6 +21,7 @@ An element is [N], its index, or "name", its exact name when no other element ha
   drag [N] [M]           drag element N and drop it on element M
   drag [N] to (X, Y)     drag element N to the point X, Y of the viewport
   drag [N] by (DX, DY)   drag element N by DX pixels right and DY down (negative: left, up)
+  find "text"            find text on the page (Ctrl+F): the next observation shows the line it is on
   goto URL               open a URL
   back                   go back one page
   wait [MS]              wait for the page
@@ -39,6 +40,7 @@ export type Command =
   | { verb: "drag"; target: Target; to: Target }
   | { verb: "drag"; target: Target; at: Point }
   | { verb: "drag"; target: Target; by: Point }
+  | { verb: "find"; text: string }
   | { verb: "goto"; url: string }
   | { verb: "back" }
   | { verb: "wait"; ms?: number }
@@ -98,6 +100,7 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Command][] = [
     new RegExp(`^select\\s+${idx}\\s+${quoted}$`, "i"),
     (m) => ({ verb: "select", target: target(m, 1), option: unquote(m[3]!) }),
   ],
+  [new RegExp(`^find\\s+${quoted}$`, "i"), (m) => ({ verb: "find", text: unquote(m[1]!) })],
   [/^goto\s+(\S+)$/i, (m) => ({ verb: "goto", url: m[1]! })],
   [/^back$/i, () => ({ verb: "back" })],
   [/^wait(?:\s+(\d+))?$/i, (m) => ({ verb: "wait", ...(m[1] ? { ms: Number(m[1]) } : {}) })],
@@ -220,6 +223,8 @@ export function resolveCommand(cmd: Command, snapshot: Snapshot): ComputerAction
         "to" in cmd ? at(cmd.to) : "at" in cmd ? cmd.at : { x: from.x + cmd.by.x, y: from.y + cmd.by.y };
       return [{ type: "drag", path: [from, { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 }, to] }];
     }
+    case "find":
+      return [{ type: "find", text: cmd.text }];
     case "goto":
       return [{ type: "goto", url: cmd.url }];
     case "back":
@@ -283,6 +288,8 @@ export function formatCommand(cmd: Command): string {
       return "at" in cmd
         ? `drag ${show(cmd.target)} to (${cmd.at.x}, ${cmd.at.y})`
         : `drag ${show(cmd.target)} by (${cmd.by.x}, ${cmd.by.y})`;
+    case "find":
+      return `find ${JSON.stringify(cmd.text)}`;
     case "goto":
       return `goto ${cmd.url}`;
     case "back":

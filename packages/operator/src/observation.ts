@@ -157,6 +157,11 @@ export function renderObservation(
     `Page: ${s.title || new URL(s.url).pathname}${below > 0 ? ` (${r(below)}px more below)` : ""}${s.scroll.y > 0 ? ` (scrolled ${r(s.scroll.y)}px)` : ""}`,
     `Text: ${text || "(none)"}`,
   ];
+  // what `find` selected, on a line of its own: one row to read instead of a table to search
+  if (s.found) {
+    const found = tableRows(s.found.split("\n")).join(" ").replace(/\s+/g, " ").trim();
+    out.push(`Found: ${full || found.length <= maxText ? found : `${found.slice(0, maxText)}…`}`);
+  }
   if (last) out.push(`Last: ${last}${error ? ` failed: ${error}` : ""}`);
   const shown = s.elements.slice(0, maxElements);
   out.push(...elementLines(shown, full));

@@ -29,6 +29,11 @@ export const Snapshot = z.object({
   text: z.string(),
   elements: z.array(SnapshotElement),
   scroll: z.object({ y: z.number(), maxY: z.number() }),
+  /**
+   * The line the selection is on, after `find`: its table row (after the table's header row, cells
+   * tab-separated as in `text`), list item or paragraph. Absent with no selection.
+   */
+  found: z.string().optional(),
   viewport: z.object({ width: z.number(), height: z.number() }),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
@@ -247,10 +252,21 @@ const COLLECT = String.raw`(selector) => {
     out.push(item);
   }
   const text = (document.body?.innerText ?? "").replace(/\n{3,}/g, "\n\n").trim();
+  const sel = getSelection();
+  const at = sel && !sel.isCollapsed && sel.anchorNode ? sel.anchorNode.parentElement : null;
+  const line = at?.closest("tr, li, p, h1, h2, h3, h4, h5, h6, label, dt, dd, td, th, div");
+  const row = line?.closest("tr");
+  const header = row?.closest("table")?.rows[0];
+  const foundLine = row
+    ? (header && header !== row ? header.innerText + "\n" : "") + row.innerText
+    : line
+      ? clean(line.innerText)
+      : "";
   return {
     url: location.href,
     title: document.title,
     text,
+    ...(foundLine ? { found: foundLine } : {}),
     elements: out,
     scroll: {
       y: window.scrollY,
@@ -267,6 +283,7 @@ export async function takeSnapshot(page: Page, { maxText = 4000 } = {}): Promise
     text: string;
     elements: object[];
     scroll: { y: number; maxY: number };
+    found?: string;
     viewport: { width: number; height: number };
   };
   const elements = raw.elements.map((e, i) => ({ ...e, index: i + 1 }));

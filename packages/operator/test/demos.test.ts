@@ -60,7 +60,7 @@ describe("relabelled demonstrations", () => {
     const goal = 'Find the age of "Niklaus" in the table, enter it in the Answer field and press Submit.';
     const observation = `Goal: ${goal}\nPage: Table\nText: Members Name: "Sophie" Age "66" City "Tunis" "Barbara" Age "85" City "Perth" "Niklaus" Age "76" City "Osaka" Answer Submit\n[1] textbox "Answer" = ""\n[2] button "Submit"`;
     const table: Demonstration = {
-      ...step(0, observation, '"Niklaus" Age "76" City "Osaka"\ntype "Answer" "76"'),
+      ...step(0, `${observation}\nFound: Name: "Niklaus" Age "76" City "Osaka"`, 'type "Answer" "76"'),
       family: "table-lookup",
       goal,
     };
@@ -76,11 +76,11 @@ describe("relabelled demonstrations", () => {
     expect(rows.map(([, age]) => age)).not.toEqual(["66", "85", "76"]);
     for (const [, age] of rows) expect(age).toMatch(/^[1-9]\d$/);
     const typed = rows.find(([name]) => name === asked)![1];
-    // the thought reads the same row in the same made-up words as the page
-    const [thought, typing] = copy!.action.split("\n");
-    expect(typing).toMatch(new RegExp(`^type "[A-Z][a-z]{5}" "${typed}"$`));
-    expect(thought).toMatch(new RegExp(`^"${asked}" Age "${typed}" City "[A-Z][a-z]{4}"$`));
-    expect(text).toContain(` ${thought} `);
+    expect(copy!.action).toMatch(new RegExp(`^type "[A-Z][a-z]{5}" "${typed}"$`));
+    // the Found line reads the same row in the same made-up words as the page
+    const found = /^Found: Name: (.*)$/m.exec(copy!.observation)![1]!;
+    expect(found).toMatch(new RegExp(`^"${asked}" Age "${typed}" City "[A-Z][a-z]{4}"$`));
+    expect(text).toContain(` ${found} `);
     expect(text).toMatch(
       /^Text: Members Name: "[A-Z][a-z]{5}" Age "\d\d" City "[A-Z][a-z]{4}" "[A-Z][a-z]{6}" Age/,
     );

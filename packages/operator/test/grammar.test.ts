@@ -73,6 +73,7 @@ describe("the action grammar", () => {
       "drag [1] by (-20, 0)",
       'select [4] "Blue"',
       "goto http://a/b",
+      'find "Ken"',
       "back",
       "wait 200",
       'done "7"',

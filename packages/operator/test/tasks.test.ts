@@ -174,24 +174,24 @@ describe("browser task families", () => {
       // the action line of the previous step (not its thought), elements named by their unique names
       const before = all[all.indexOf(d) - 1];
       if (d.step > 0) expect(d.observation).toContain(`\nLast: ${replyLine(before!.action)}\n`);
-      expect(replyLine(d.action)).toMatch(/^(click|type) "[^"]+"( "[^"]+")?$/);
+      expect(replyLine(d.action)).toMatch(/^(click|type|find) "[^"]+"( "[^"]+")?$/);
     }
-    // The thoughts: a table's row as the observation spells it, the cell typed from it; the month
-    // shown against the month wanted, and the move that follows from which way it lies.
-    for (const d of all.filter((x) => x.family === "table-lookup")) {
-      const [thought, action] = d.action.split("\n");
-      if (!action) {
-        expect(d.action).toBe('click "Submit"');
-        continue;
-      }
-      const who = /of ("[^"]+")/.exec(d.goal)![1]!;
-      expect(thought).toMatch(new RegExp(`^${who} Age "\\d+" City "[^"]+"$`));
-      expect(d.observation).toContain(` ${thought} `);
-      const cell = /^Find the age/.test(d.goal)
-        ? /Age ("\d+")/.exec(thought!)!
-        : /City ("[^"]+")$/.exec(thought!)!;
-      expect(action).toBe(`type "Answer" ${cell[1]}`);
+    // table-lookup finds the goal's name (again, past the instruction bar that quotes it) and
+    // types the cell from the Found line, the one row the observation shows after it
+    for (const seed of [0, 1]) {
+      const steps = all.filter((d) => d.family === "table-lookup" && d.seed === seed);
+      const who = /of "([^"]+)"/.exec(steps[0]!.goal)![1]!;
+      expect(steps.map((d) => d.action.split(" ")[0])).toEqual(["find", "find", "type", "click"]);
+      expect(steps[0]!.action).toBe(`find "${who}"`);
+      const row = new RegExp(`^Found: Name: "${who}" Age ("\\d+") City ("[^"]+")$`, "m").exec(
+        steps[2]!.observation,
+      )!;
+      expect(steps[2]!.action).toBe(
+        `type "Answer" ${/^Find the age/.test(steps[0]!.goal) ? row[1] : row[2]}`,
+      );
     }
+    // The thoughts: the month shown against the month wanted, and the move that follows from which
+    // way it lies.
     const months = all.filter((d) => d.family === "date-picker" && d.action.includes("\n"));
     expect(months.length).toBeGreaterThan(2);
     for (const d of months) {

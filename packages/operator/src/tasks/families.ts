@@ -490,18 +490,17 @@ const tableLookup: TaskFamily = {
       },
       score: (events) =>
         onSubmit(events, (d) => (String(d.answer).toLowerCase() === answer.toLowerCase() ? 1 : 0)),
+      // Find the name first, as a person would with Ctrl+F (again, while the match is not the
+      // name's row: the instruction bar quotes it too), then type the cell from the one row the
+      // observation's Found line shows. A 3-layer policy picked the wrong row of six when it had
+      // to match the goal's name against the whole table (30% solved, the policy README).
       expert: (s) => {
         const field = find(s, "textbox", "Answer");
-        if (field.value !== answer) return { verb: "type", target: field.index, text: answer };
-        return { verb: "click", target: find(s, "button", "Submit").index };
+        if (field.value === answer) return { verb: "click", target: find(s, "button", "Submit").index };
+        const row = s.found?.split("\n").at(-1)?.split("\t");
+        if (row?.[0]?.trim() !== who.name) return { verb: "find", text: who.name };
+        return { verb: "type", target: field.index, text: answer };
       },
-      // The row, as the observation spells it, before the answer is typed: each cell then sits
-      // after the same few tokens in the reply as in the table, a copy by what precedes it,
-      // rather than a match of the goal's name against six rows from afar.
-      thought: (s) =>
-        find(s, "textbox", "Answer").value === answer
-          ? undefined
-          : `"${who.name}" Age "${who.age}" City "${who.city}"`,
     });
   },
 };
