@@ -1,10 +1,10 @@
 // Expert demonstrations: observation -> action pairs in the chat format SFT trains on, one JSON
 // line per step: the observation a text policy reads (observation.ts, the same the RL environment
 // and the text model mode give), then the expert's reply: its thought where the task has one (the
-// lines above the action: a table's row read aloud), then its grammar line, with elements named
-// by name where the name is unique (a small policy copies a name from the goal far sooner than it learns to look
-// an index up; measured in the policy README). An expert that fails to reach
-// full reward is a bug in its task: it throws.
+// lines above the action: the date-picker's month shown against the month wanted), then its
+// grammar line, with elements named by name where the name is unique (a small policy copies a
+// name from the goal far sooner than it learns to look an index up; measured in the policy
+// README). An expert that fails to reach full reward is a bug in its task: it throws.
 //
 // With a learner (DAgger), the learner's replies drive the page and the expert labels every state
 // the learner reaches: the states a policy trained on expert episodes alone never saw, such as

@@ -24,8 +24,8 @@ export interface ObservationOptions {
 export const OBSERVATION_BUDGET = { maxText: 240, maxElements: 40 } as const;
 
 /**
- * Tokens a trained policy may write for one reply: its thought (a table row read aloud, the month
- * shown against the month wanted, about 15-30 tokens) and then its grammar line.
+ * Tokens a trained policy may write for one reply: its thought (the date-picker's month shown
+ * against the month wanted, about 15-20 tokens) and then its grammar line.
  */
 export const POLICY_REPLY_TOKENS = 64;
 

@@ -35,8 +35,9 @@ export interface TaskInstance {
   expert(snapshot: Snapshot): Command;
   /**
    * What the expert writes before its move, where the move rests on a step a small policy does
-   * not do silently: the table row the goal names read aloud, the month shown against the month
-   * wanted. Demonstrations put it on the reply's lines above the action, so SFT teaches the step
+   * not do silently: the date-picker's month shown against the month wanted (a table's row read
+   * aloud did not help table-lookup, which finds the row instead: the policy README).
+   * Demonstrations put it on the reply's lines above the action, so SFT teaches the step
    * and RL, which trains every token the policy writes, can sharpen it.
    */
   thought?(snapshot: Snapshot): string | undefined;
