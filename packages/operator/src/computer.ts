@@ -120,10 +120,9 @@ export function createComputer(page: Page): Computer {
       }
       case "find": {
         // The browser's find bar, not page input (the page sees no event, as with Ctrl+F in a
-        // browser's own UI): the match becomes the selection, which the next snapshot reports
-        // with the line it is on, and is scrolled into view.
-        // (string, caseSensitive, backwards, wrapAround): Chromium's window.find, which goes on
-        // from the current selection, so finding again moves to the next match, as Enter does
+        // browser's own UI). Chromium's window.find(string, caseSensitive, backwards, wrapAround)
+        // selects the next match after the current selection (finding again moves on, as Enter
+        // does) and scrolls it into view; the next snapshot reports the line it is on.
         const hit = await page.evaluate(
           (text) => (window as unknown as { find(...a: unknown[]): boolean }).find(text, false, false, true),
           action.text,

@@ -1,6 +1,7 @@
 // The browser task families, MiniWoB-style: each page is generated from a seed, records what the
 // user did, and is scored from that record. Experts act only through the grammar's commands.
 import { generate, MONTHS, verify } from "@reasonlab/env-math";
+import type { Snapshot } from "../snapshot.js";
 import { esc, taskPage } from "./page.js";
 import { REAL_PAGE_FAMILIES } from "./real-pages.js";
 import {
@@ -243,6 +244,11 @@ const datePicker: TaskFamily = {
     const start = new Date(Date.UTC(year, month + rng.int(-3, 3), 1));
     const label = `${MONTHS[month]} ${day}, ${year}`;
     const iso = `${year}-${String(month + 1).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+    /** The month the calendar shows, and how many months it lies from the goal's (negative: before). */
+    const shownMonth = (s: Snapshot) => {
+      const m = s.text.match(new RegExp(`(${MONTHS.join("|")}) (\\d{4})`));
+      return m && { shown: m[0], away: Number(m[2]) * 12 + MONTHS.indexOf(m[1]!) - (year * 12 + month) };
+    };
     return instance(this.name, seed, {
       instruction: `Pick ${label} in the calendar and press Submit.`,
       pages: {
@@ -283,20 +289,22 @@ const datePicker: TaskFamily = {
           return { verb: "click", target: find(s, "button", "Submit").index };
         const dayButton = s.elements.find((e) => e.role === "button" && e.name === label);
         if (dayButton) return { verb: "click", target: dayButton.index };
-        const shown = s.text.match(new RegExp(`(${MONTHS.join("|")}) (\\d{4})`));
+        const shown = shownMonth(s);
         if (!shown) throw new Error("expert: the calendar shows no month");
-        const later = Number(shown[2]) * 12 + MONTHS.indexOf(shown[1]!) < year * 12 + month;
-        return { verb: "click", target: find(s, "button", later ? "Next month" : "Previous month").index };
+        return {
+          verb: "click",
+          target: find(s, "button", shown.away < 0 ? "Next month" : "Previous month").index,
+        };
       },
       // The month shown beside the month wanted, and which way the second lies: the policy
       // otherwise clicked the goal's day in whatever month the calendar opened on.
       thought: (s) => {
         if (find(s, "textbox", "Date").value === iso) return undefined;
-        const shown = s.text.match(new RegExp(`(${MONTHS.join("|")}) (\\d{4})`));
-        if (!shown) return undefined;
-        const order = Number(shown[2]) * 12 + MONTHS.indexOf(shown[1]!) - (year * 12 + month);
-        const where = order === 0 ? "this month" : order < 0 ? "later" : "earlier";
-        return `Shown: ${shown[0]}. Wanted: ${MONTHS[month]} ${year}, ${where}.`;
+        const at = shownMonth(s);
+        if (!at) return undefined;
+        const { shown, away } = at;
+        const where = away === 0 ? "this month" : away < 0 ? "later" : "earlier";
+        return `Shown: ${shown}. Wanted: ${MONTHS[month]} ${year}, ${where}.`;
       },
     });
   },
