@@ -18,6 +18,11 @@ export interface AgentInput {
   snapshot: Snapshot;
   /** What went wrong with the previous reply or action, for the model to correct. */
   feedback?: string;
+  /**
+   * The previous reply's or action's error alone, as training observations show it (`Last: ...
+   * failed: <error>`); `feedback` says it in a sentence, with any other notes.
+   */
+  error?: string;
   /** Safety checks the user consented to for the previous action (Responses API protocol). */
   acknowledged?: SafetyCheck[];
 }
@@ -99,6 +104,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
   const clock = options.clock ?? Date.now;
   const start = clock();
   let feedback: string | undefined;
+  let lastError: string | undefined;
   let acknowledged: SafetyCheck[] | undefined;
   let reward: number | null = null;
   let blockedSeen = session.blocked.length;
@@ -161,11 +167,13 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
         screenshot,
         snapshot,
         ...(feedback ? { feedback } : {}),
+        ...(lastError ? { error: lastError } : {}),
         ...(acknowledged ? { acknowledged } : {}),
       });
     } catch (e) {
       if (!isModelFault(e)) throw e;
       feedback = `Your last reply could not be used: ${message(e)}`;
+      lastError = message(e);
       const output = e instanceof ModelOutputError ? e.output : "";
       episode?.step(
         {
@@ -182,6 +190,7 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
       continue;
     }
     feedback = undefined;
+    lastError = undefined;
     acknowledged = undefined;
 
     if (decision.done) {
@@ -252,7 +261,10 @@ export async function runEpisode(options: EpisodeOptions): Promise<EpisodeResult
         break;
       }
     }
-    if (error) feedback = `Your last action failed: ${error}`;
+    if (error) {
+      feedback = `Your last action failed: ${error}`;
+      lastError = error;
+    }
     noteBlocked();
     const score = options.score ? await options.score() : null;
     if (score) reward = score.reward;

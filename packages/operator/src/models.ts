@@ -52,7 +52,8 @@ export function textModel({
         role: "user",
         content: renderObservation(input.snapshot, input.goal, {
           ...(last ? { last } : {}),
-          ...(input.feedback ? { error: input.feedback } : {}),
+          // the error as training observations word it; other notes (a pause) as they come
+          ...(input.error || input.feedback ? { error: input.error ?? input.feedback } : {}),
         }),
       });
       const completion = await client.chat.completions.create({

@@ -64,9 +64,11 @@ describe("the agent loop through the OpenAI protocol", () => {
     expect(steps[0]).toMatchObject({ action: null, error: expect.stringMatching(/no action found/) });
     expect(steps[1]!.action).toMatchObject({ type: "sequence" });
     expect(steps[1]!.points.length).toBeGreaterThan(0);
-    // The second request carried the feedback about the unusable reply, and the indexed snapshot.
+    // The second request carried the unusable reply's error, worded as in training observations
+    // (`Last: ... failed: <error>`), and the indexed snapshot.
     const second = JSON.stringify(model.requests[1]!.body.messages);
-    expect(second).toContain("could not be used");
+    expect(second).toMatch(/\\nLast: [^\\]*failed: no action found/);
+    expect(second).not.toContain("could not be used");
     expect(second).toMatch(/\[1\] textbox/);
     for (const s of steps) expect(reader.episodeFile(id, s.screenshot!)).not.toBeNull();
     expect(steps.at(-1)).toMatchObject({ action: null, reward: 1 });
