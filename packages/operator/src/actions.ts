@@ -31,6 +31,8 @@ export const ComputerAction = z.discriminatedUnion("type", [
   z.object({ type: z.literal("back") }),
   // the browser's find bar (Ctrl+F): selects the text's first match and scrolls it into view
   z.object({ type: z.literal("find"), text: z.string().min(1).max(200) }),
+  // a calculator beside the browser: the page sees nothing; the result comes back to the model
+  z.object({ type: z.literal("calc"), expression: z.string().min(1).max(200) }),
 ]);
 export type ComputerAction = z.infer<typeof ComputerAction>;
 export type ComputerActionInput = z.input<typeof ComputerAction>;
@@ -39,9 +41,10 @@ export type ComputerActionInput = z.input<typeof ComputerAction>;
  * The parameters of a function-calling model's `computer` tool, derived from ComputerAction: one
  * flat object whose `type` names the action, with every action's fields beside it (function
  * parameters must be an object at the top, so a union cannot stand there). Actions that share a
- * field (x, y) share its schema. `screenshot` is left out: the agent sends one every step.
+ * field (x, y) share its schema. `screenshot` is left out: the agent sends one every step; so is
+ * `calc`, whose result reaches text models through the observation, which a vision model is not sent.
  */
-export function computerToolParameters(omit: readonly string[] = ["screenshot"]) {
+export function computerToolParameters(omit: readonly string[] = ["screenshot", "calc"]) {
   const types: string[] = [];
   const fields: Record<string, unknown> = {};
   for (const option of ComputerAction.options) {
@@ -137,6 +140,8 @@ export function describeAction(a: ComputerAction): string {
       return `goto ${a.url}`;
     case "find":
       return `find ${JSON.stringify(a.text)}`;
+    case "calc":
+      return `calc ${JSON.stringify(a.expression)}`;
     default:
       return a.type;
   }

@@ -1,5 +1,6 @@
 // The Computer: a Playwright page driven only through page.mouse and page.keyboard, so every action
 // reaches the page as real, trusted input events, exactly as a person's would.
+import { calculate } from "@reasonlab/env-math";
 import type { Page } from "playwright";
 import { ComputerAction, type ComputerActionInput, isModifier, playwrightKey } from "./actions.js";
 
@@ -19,9 +20,19 @@ export interface Computer {
   screenshot(): Promise<Buffer>;
   /** Performs one action and waits for the page to settle; returns where it touched the page. */
   perform(action: ComputerActionInput): Promise<{ action: ComputerAction; points: Point[] }>;
+  /** What the calculator shows: the last `calc` and its result (observations carry it). */
+  calculator(): Calculation | undefined;
+  /** Clears the calculator, for a new task. */
+  clearCalculator(): void;
+}
+
+export interface Calculation {
+  expression: string;
+  result: string;
 }
 
 export function createComputer(page: Page): Computer {
+  let calculation: Calculation | undefined;
   const viewport = () => {
     const v = page.viewportSize();
     if (!v) throw new Error("the page has no fixed viewport; create it with a viewport size");
@@ -61,6 +72,14 @@ export function createComputer(page: Page): Computer {
     switch (action.type) {
       case "screenshot":
         break;
+      case "calc": {
+        // env-math's calculator (exact rationals, shown as a decimal) beside the browser, as a
+        // person keeps one on the desk: the page sees nothing, so there is nothing to settle
+        const result = calculate(action.expression);
+        if (result.startsWith("error:")) throw new ActionError(`calc: ${result.slice(6).trim()}`);
+        calculation = { expression: action.expression, result };
+        return { action, points };
+      }
       case "click": {
         const p = inside(action);
         if (action.button === "back" || action.button === "forward") {
@@ -162,6 +181,10 @@ export function createComputer(page: Page): Computer {
     viewport,
     screenshot: () => page.screenshot({ type: "png" }),
     perform,
+    calculator: () => calculation,
+    clearCalculator: () => {
+      calculation = undefined;
+    },
   };
 }
 

@@ -105,7 +105,7 @@ export async function* demonstrations(
 
 /** Words of the observation format and the grammar, never relabelled. */
 const KEEP = new Set(
-  "Goal Page Text Found Last failed checked unchecked focused disabled occluded scrolled more below above at elements options none interactive click double_click hover type key select scroll drag find to by goto back wait done up down".split(
+  "Goal Page Text Found Calculator Last failed checked unchecked focused disabled occluded scrolled more below above at elements options none interactive click double_click hover type key select scroll drag find calc to by goto back wait done up down".split(
     " ",
   ),
 );

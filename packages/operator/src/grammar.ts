@@ -22,6 +22,7 @@ An element is [N], its index, or "name", its exact name when no other element ha
   drag [N] to (X, Y)     drag element N to the point X, Y of the viewport
   drag [N] by (DX, DY)   drag element N by DX pixels right and DY down (negative: left, up)
   find "text"            find text on the page (Ctrl+F): the next observation shows the line it is on
+  calc "expression"      a calculator (+ - * / ^ and brackets): the next observation shows the result
   goto URL               open a URL
   back                   go back one page
   wait [MS]              wait for the page
@@ -41,6 +42,7 @@ export type Command =
   | { verb: "drag"; target: Target; at: Point }
   | { verb: "drag"; target: Target; by: Point }
   | { verb: "find"; text: string }
+  | { verb: "calc"; expression: string }
   | { verb: "goto"; url: string }
   | { verb: "back" }
   | { verb: "wait"; ms?: number }
@@ -101,6 +103,7 @@ const PATTERNS: [RegExp, (m: RegExpMatchArray) => Command][] = [
     (m) => ({ verb: "select", target: target(m, 1), option: unquote(m[3]!) }),
   ],
   [new RegExp(`^find\\s+${quoted}$`, "i"), (m) => ({ verb: "find", text: unquote(m[1]!) })],
+  [new RegExp(`^calc\\s+${quoted}$`, "i"), (m) => ({ verb: "calc", expression: unquote(m[1]!) })],
   [/^goto\s+(\S+)$/i, (m) => ({ verb: "goto", url: m[1]! })],
   [/^back$/i, () => ({ verb: "back" })],
   [/^wait(?:\s+(\d+))?$/i, (m) => ({ verb: "wait", ...(m[1] ? { ms: Number(m[1]) } : {}) })],
@@ -225,6 +228,8 @@ export function resolveCommand(cmd: Command, snapshot: Snapshot): ComputerAction
     }
     case "find":
       return [{ type: "find", text: cmd.text }];
+    case "calc":
+      return [{ type: "calc", expression: cmd.expression }];
     case "goto":
       return [{ type: "goto", url: cmd.url }];
     case "back":
@@ -290,6 +295,8 @@ export function formatCommand(cmd: Command): string {
         : `drag ${show(cmd.target)} by (${cmd.by.x}, ${cmd.by.y})`;
     case "find":
       return `find ${JSON.stringify(cmd.text)}`;
+    case "calc":
+      return `calc ${JSON.stringify(cmd.expression)}`;
     case "goto":
       return `goto ${cmd.url}`;
     case "back":

@@ -162,6 +162,9 @@ export function renderObservation(
     const found = tableRows(s.found.split("\n")).join(" ").replace(/\s+/g, " ").trim();
     out.push(`Found: ${full || found.length <= maxText ? found : `${found.slice(0, maxText)}…`}`);
   }
+  // the calculator's display, its result quoted as the reply will type it
+  if (s.calculator)
+    out.push(`Calculator: ${s.calculator.expression} = ${JSON.stringify(s.calculator.result)}`);
   if (last) out.push(`Last: ${last}${error ? ` failed: ${error}` : ""}`);
   const shown = s.elements.slice(0, maxElements);
   out.push(...elementLines(shown, full));

@@ -93,5 +93,7 @@ export async function observe(
 ): Promise<{ snapshot: Snapshot; screenshot: Buffer }> {
   await settle(session.page);
   const snapshot = await takeSnapshot(session.page);
+  const calculator = session.computer.calculator();
+  if (calculator) snapshot.calculator = { ...calculator };
   return { snapshot, screenshot: screenshot ? await session.computer.screenshot() : Buffer.alloc(0) };
 }

@@ -34,6 +34,8 @@ export const Snapshot = z.object({
    * tab-separated as in `text`), list item or paragraph. Absent with no selection.
    */
   found: z.string().optional(),
+  /** The calculator beside the browser, after `calc`: its last expression and result. */
+  calculator: z.object({ expression: z.string(), result: z.string() }).optional(),
   viewport: z.object({ width: z.number(), height: z.number() }),
 });
 export type Snapshot = z.infer<typeof Snapshot>;

@@ -74,6 +74,7 @@ describe("the action grammar", () => {
       'select [4] "Blue"',
       "goto http://a/b",
       'find "Ken"',
+      'calc "48 x (9 + 1)"',
       "back",
       "wait 200",
       'done "7"',

@@ -159,6 +159,44 @@ describe("browser task families", () => {
     expect(env.session.blocked.map((b) => b.url)).toContain("http://example.invalid/x");
   });
 
+  it("keeps a calculator beside the browser: the page never sees it, a new task clears it", async () => {
+    await env.reset("arithmetic", 0);
+    const step = await env.step('calc "48 x (9 + 1)"');
+    expect(step.error).toBeUndefined();
+    expect(step.observation.snapshot.calculator).toEqual({ expression: "48 x (9 + 1)", result: "480" });
+    const text = renderObservation(step.observation.snapshot, env.task().instruction, {
+      last: 'calc "48 x (9 + 1)"',
+    });
+    expect(text).toContain('\nCalculator: 48 x (9 + 1) = "480"\nLast: calc "48 x (9 + 1)"\n');
+    // a bad expression is an error the model sees; the display keeps the last result
+    const bad = await env.step('calc "48 x"');
+    expect(bad.error).toMatch(/^calc: /);
+    expect(bad.observation.snapshot.calculator?.result).toBe("480");
+    expect(await env.score()).toEqual({ reward: 0, done: false }); // the page recorded nothing
+    expect((await env.reset("arithmetic", 0)).snapshot.calculator).toBeUndefined();
+  });
+
+  it("works arithmetic on the calculator: the question as written, or a subtraction whose sign picks the larger", async () => {
+    const kinds = new Set<string>();
+    for await (const steps of demonstrations(env, ["arithmetic"], [0, 1, 2, 3, 4, 5, 6, 7])) {
+      expect(steps.map((d) => d.action.split(" ")[0])).toEqual(["calc", "type", "click"]);
+      const question = /Question (.+\?) Answer/.exec(steps[0]!.observation)![1]!;
+      const shown = /^Calculator: (.+) = "(.+)"$/m.exec(steps[1]!.observation)!;
+      expect(steps[0]!.action).toBe(`calc ${JSON.stringify(shown[1])}`);
+      const compare = /^Which is larger, (\S+) or (\S+)\?$/.exec(question);
+      kinds.add(compare ? "compare" : "operation");
+      if (!compare) {
+        expect(`What is ${shown[1]}?`).toBe(question);
+        expect(steps[1]!.action).toBe(`type "Answer" "${shown[2]}"`);
+      } else {
+        const [a, b] = [compare[1]!, compare[2]!];
+        expect(shown[1]).toBe(`${a} - ${b}`);
+        expect(steps[1]!.action).toBe(`type "Answer" "${Number(a) > Number(b) ? a : b}"`);
+      }
+    }
+    expect(kinds).toEqual(new Set(["compare", "operation"]));
+  });
+
   it("exports expert demonstrations as observation -> action chats", async () => {
     const all: Demonstration[] = [];
     for await (const steps of demonstrations(env, ["checkboxes", "date-picker", "table-lookup"], [0, 1]))
@@ -174,7 +212,7 @@ describe("browser task families", () => {
       // the action line of the previous step (not its thought), elements named by their unique names
       const before = all[all.indexOf(d) - 1];
       if (d.step > 0) expect(d.observation).toContain(`\nLast: ${replyLine(before!.action)}\n`);
-      expect(replyLine(d.action)).toMatch(/^(click|type|find) "[^"]+"( "[^"]+")?$/);
+      expect(replyLine(d.action)).toMatch(/^(click|type|find|calc) "[^"]+"( "[^"]+")?$/);
     }
     // table-lookup finds the goal's name (again, past the instruction bar that quotes it) and
     // types the cell from the Found line, the one row the observation shows after it

@@ -86,6 +86,7 @@ export async function createTaskEnv(
     async reset(family, seed) {
       current = taskInstance(family, seed);
       lastEvents = [];
+      session.computer.clearCalculator();
       // The recorder lives in the origin's sessionStorage: clear the previous episode's record.
       await session.page.goto(server.taskUrl(family, seed));
       await session.page.evaluate(() => sessionStorage.clear());

@@ -533,11 +533,21 @@ const arithmetic: TaskFamily = {
       },
       score: (events) =>
         onSubmit(events, (d) => (verify(problem, `<answer>${String(d.answer)}</answer>`).correct ? 1 : 0)),
+      // The expert does no sum in its head: it works the question on the calculator, as written on
+      // the page ("48 x 9"), and types what that shows. A comparison is a subtraction whose sign
+      // says which number is larger.
       expert: (s) => {
         const field = find(s, "textbox", "Answer");
-        if (field.value !== problem.answer)
-          return { verb: "type", target: field.index, text: problem.answer };
-        return { verb: "click", target: find(s, "button", "Submit").index };
+        if (field.value === problem.answer)
+          return { verb: "click", target: find(s, "button", "Submit").index };
+        const numbers = problem.metadata.numbers as [string, string] | undefined;
+        const expression = numbers
+          ? `${numbers[0]} - ${numbers[1]}`
+          : /^What is (.+)\?$/.exec(problem.prompt)![1]!;
+        const shown = s.calculator;
+        if (shown?.expression !== expression) return { verb: "calc", expression };
+        const answer = numbers ? numbers[shown.result.startsWith("-") ? 1 : 0] : shown.result;
+        return { verb: "type", target: field.index, text: answer };
       },
     });
   },
