@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains this project's policy to operate the browser, from nothing, on 2 cores:
-#   1. expert demonstrations of the 13 task families (more seeds for the four that need them), relabelled
+#   1. expert demonstrations of the 13 task families (more seeds for the five that need them), relabelled
 #   2. SFT on them (configs/operator.json)
 #   3. DAgger: the SFT policy, served, drives the pages and the expert labels every state it reaches
 #   4. SFT on demonstrations + DAgger states, then RL in Chromium (configs/operator-dagger.json)
@@ -19,7 +19,7 @@ step() { echo "== $(date +%H:%M:%S) $*"; }
 
 ALL=(click-button click-link fill-field login dropdown checkboxes date-picker drag-drop scroll-find
   multi-page-form table-lookup arithmetic keyboard-shortcut)
-HARD=(checkboxes table-lookup scroll-find date-picker)
+HARD=(checkboxes table-lookup scroll-find date-picker arithmetic)
 # DAgger's short runs: every family but scroll-find (its own, longer run), arithmetic (nothing to
 # correct: the answer is computed, not found) and checkboxes (step 2 solves it, 92-100%)
 REST=()
