@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
+import { installWasmKernels } from "./wasm-kernels.js";
 
 export const BackendName = z.enum(["auto", "wasm", "cpu", "webgpu", "tensorflow"]);
 export type BackendName = z.infer<typeof BackendName>;
@@ -166,6 +167,7 @@ export async function loadBackend(requested: BackendName = "auto"): Promise<Back
     const threads = wasmThreads();
     if (threads > 1) await startWasmThreads(tf, wasm, threads);
     else await activate(tf, "wasm");
+    installWasmKernels(tf);
     const n = wasm.getThreadsCount();
     return { tf, name: "wasm", device: `wasm, ${n} thread${n === 1 ? "" : "s"}` };
   }

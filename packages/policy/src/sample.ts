@@ -92,7 +92,9 @@ function choose(logp: Float64Array, allowed: readonly number[], o: SampleOptions
   let best = allowed[0]!;
   for (const i of allowed) if (logp[i]! > logp[best]!) best = i;
   if (o.temperature === 0) return best;
-  const ids = [...allowed].sort((a, b) => logp[b]! - logp[a]!);
+  // without top-k or top-p the order the draw walks in does not change what it picks with which
+  // probability, so the vocabulary's own order spares a sort per token (a tenth of sampling's time)
+  const ids = o.topK > 0 || o.topP < 1 ? [...allowed].sort((a, b) => logp[b]! - logp[a]!) : allowed;
   let keep = o.topK > 0 ? Math.min(o.topK, ids.length) : ids.length;
   const weights = new Float64Array(keep);
   let total = 0;

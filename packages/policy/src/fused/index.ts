@@ -22,26 +22,15 @@ export function setFusedKernels(on: boolean) {
 const run = (tf: typeof TF, name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) =>
   tf.engine().runKernel(name, inputs as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap);
 
-/** Registers the kernels and their gradients with this tfjs. */
-function register(tf: typeof TF) {
-  const kernel = (
-    kernelName: string,
-    f: (
-      inputs: Record<string, TF.TensorInfo>,
-      attrs: Record<string, unknown>,
-    ) => TF.TensorInfo | TF.TensorInfo[],
-  ) =>
-    tf.registerKernel({
-      kernelName,
-      backendName: "webgpu",
-      kernelFunc: ({ inputs, attrs }) =>
-        f(inputs as Record<string, TF.TensorInfo>, (attrs ?? {}) as Record<string, unknown>),
-    });
+const withGradients = new WeakSet<object>();
 
-  kernel("ReasonlabNorm", ({ x, g, b }, a) => normForward(tf, a.kind as NormKind, x!, g!, b ?? null));
-  kernel("ReasonlabNormGrad", ({ x, g, stats, dy }, a) =>
-    normBackward(tf, a.kind as NormKind, x!, g!, stats!, dy!),
-  );
+/**
+ * Registers the fused kernels' gradients with this tfjs, once. Gradients go by kernel name, on
+ * every backend: wasm has its own ReasonlabNorm (src/wasm-kernels.ts) and shares these.
+ */
+export function registerGradients(tf: typeof TF) {
+  if (withGradients.has(tf)) return;
+  withGradients.add(tf);
   tf.registerGradient({
     kernelName: "ReasonlabNorm",
     inputsToSave: ["x", "g"],
@@ -54,11 +43,6 @@ function register(tf: typeof TF) {
       return { x: () => grads[0]!, g: () => grads[1]!, b: () => grads[2]! };
     },
   });
-
-  kernel("ReasonlabAttention", ({ qkv }, a) => attentionForward(tf, qkv!, a as unknown as AttentionShape));
-  kernel("ReasonlabAttentionGrad", ({ qkv, y, lse, dy }, a) =>
-    attentionBackward(tf, qkv!, y!, lse!, dy!, a as unknown as AttentionShape),
-  );
   tf.registerGradient({
     kernelName: "ReasonlabAttention",
     inputsToSave: ["qkv"],
@@ -71,11 +55,6 @@ function register(tf: typeof TF) {
       };
     },
   });
-
-  kernel("ReasonlabCrossEntropy", ({ logits, targets }) => crossEntropyForward(tf, logits!, targets!));
-  kernel("ReasonlabCrossEntropyGrad", ({ logits, targets, lse, dnll }) =>
-    crossEntropyBackward(tf, logits!, targets!, lse!, dnll!),
-  );
   tf.registerGradient({
     kernelName: "ReasonlabCrossEntropy",
     inputsToSave: ["logits", "targets"],
@@ -94,13 +73,6 @@ function register(tf: typeof TF) {
       };
     },
   });
-
-  kernel("ReasonlabEmbed", ({ ids, wte, wpe }, a) =>
-    embedForward(tf, ids!, wte!, wpe ?? null, a.T as number),
-  );
-  kernel("ReasonlabEmbedGrad", ({ ids, dx }, a) =>
-    embedBackward(tf, ids!, dx!, a.vocab as number, (a.wpeShape as number[] | null) ?? null, a.T as number),
-  );
   tf.registerGradient({
     kernelName: "ReasonlabEmbed",
     inputsToSave: ["ids"],
@@ -110,6 +82,46 @@ function register(tf: typeof TF) {
       return { wte: () => grads[0]!, wpe: () => grads[1]! };
     },
   });
+}
+
+/** Registers the webgpu kernels and their gradients with this tfjs. */
+function register(tf: typeof TF) {
+  registerGradients(tf);
+  const kernel = (
+    kernelName: string,
+    f: (
+      inputs: Record<string, TF.TensorInfo>,
+      attrs: Record<string, unknown>,
+    ) => TF.TensorInfo | TF.TensorInfo[],
+  ) =>
+    tf.registerKernel({
+      kernelName,
+      backendName: "webgpu",
+      kernelFunc: ({ inputs, attrs }) =>
+        f(inputs as Record<string, TF.TensorInfo>, (attrs ?? {}) as Record<string, unknown>),
+    });
+
+  kernel("ReasonlabNorm", ({ x, g, b }, a) => normForward(tf, a.kind as NormKind, x!, g!, b ?? null));
+  kernel("ReasonlabNormGrad", ({ x, g, stats, dy }, a) =>
+    normBackward(tf, a.kind as NormKind, x!, g!, stats!, dy!),
+  );
+
+  kernel("ReasonlabAttention", ({ qkv }, a) => attentionForward(tf, qkv!, a as unknown as AttentionShape));
+  kernel("ReasonlabAttentionGrad", ({ qkv, y, lse, dy }, a) =>
+    attentionBackward(tf, qkv!, y!, lse!, dy!, a as unknown as AttentionShape),
+  );
+
+  kernel("ReasonlabCrossEntropy", ({ logits, targets }) => crossEntropyForward(tf, logits!, targets!));
+  kernel("ReasonlabCrossEntropyGrad", ({ logits, targets, lse, dnll }) =>
+    crossEntropyBackward(tf, logits!, targets!, lse!, dnll!),
+  );
+
+  kernel("ReasonlabEmbed", ({ ids, wte, wpe }, a) =>
+    embedForward(tf, ids!, wte!, wpe ?? null, a.T as number),
+  );
+  kernel("ReasonlabEmbedGrad", ({ ids, dx }, a) =>
+    embedBackward(tf, ids!, dx!, a.vocab as number, (a.wpeShape as number[] | null) ?? null, a.T as number),
+  );
 }
 
 export interface FusedOps {
@@ -138,6 +150,16 @@ export function fusedOps(tf: typeof TF): FusedOps | null {
   return ops;
 }
 
+/**
+ * The fused norm's result: the kernel's first output. Its second (row statistics) matters only to
+ * the gradient, which keeps its own copy, so it is freed here and nothing leaks outside a tidy.
+ */
+export function runNorm(tf: typeof TF, x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: NormKind) {
+  const [y, stats] = run(tf, "ReasonlabNorm", b ? { x, g, b } : { x, g }, { kind }) as TF.Tensor[];
+  stats!.dispose();
+  return y as TF.Tensor2D;
+}
+
 function opsFor(tf: typeof TF): FusedOps {
   // the first output is the op's result; the rest (row statistics) matter only to the gradient,
   // which keeps its own copies, so they are freed here and nothing leaks outside a tidy
@@ -147,7 +169,7 @@ function opsFor(tf: typeof TF): FusedOps {
     return out!;
   };
   return {
-    norm: (x, g, b, kind) => first("ReasonlabNorm", b ? { x, g, b } : { x, g }, { kind }) as TF.Tensor2D,
+    norm: (x, g, b, kind) => runNorm(tf, x, g, b, kind),
     attention: (qkv, s) => first("ReasonlabAttention", { qkv }, { ...s }) as TF.Tensor2D,
     crossEntropy: (logits, targets) => first("ReasonlabCrossEntropy", { logits, targets }) as TF.Tensor1D,
     embed: (ids, wte, wpe, T) =>
