@@ -133,13 +133,15 @@ for (const name of values.backends.split(",") as BackendName[]) {
       ours.push({ backend: label, size, train: (spec.B * T) / (ms / 1000), sample: sampleRate });
       // Kernels per training step and per sampled token: on webgpu, the GPU dispatches (reshapes
       // aside). tf.profile answers with one object it reuses, so each call's list is taken at once.
+      // tfjs's profiler also lists each custom-gradient op ("forward", "unnamed scope") beside the
+      // kernels inside it, timed twice: those entries are left out
       const kernelsOf = async (f: () => Promise<unknown>) =>
         (
           await tf.profile(async () => {
             await f();
             return [];
           })
-        ).kernels;
+        ).kernels.filter((k) => k.name !== "forward" && k.name !== "unnamed scope");
       const train = await kernelsOf(step);
       // one sampled token: the kernels of sampling two tokens less those of one (the prefill)
       const sampleN = (n: number) => () =>
