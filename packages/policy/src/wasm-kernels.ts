@@ -4,16 +4,14 @@
 //   Transpose [1024, 512]              4.3 ms  (a generic N-D loop)  -> 0.4-0.8 ms in 4x4 tiles
 //   Sum over rows of [1024, 128]       1.1 ms  (transposes first)    -> 0.3 ms
 //   GatherV2 of 1024 embedding rows    4.0 ms                        -> rows copied, 0.05 ms
-//   LayerNorm: about 11 kernels forward and 20 backward -> one each (the webgpu fused kernels'
-//   ReasonlabNorm and ReasonlabNormGrad, so they share the gradient); a decoding step is 127
-//   kernels, each paying tfjs's dispatch in JavaScript
-// (AdamW in one JavaScript pass per weight was no faster than tfjs's ten ops: 4.4 ms against 3.9.)
+// Each gives tfjs-wasm's result to the bit (copies, and float32 sums in tfjs-wasm's order), so
+// training is the same run with them as without: the demo's RL outcome moved from 90% to 66% when
+// a fused norm with other rounding was tried here, the spread between seeds of that config.
 // Each kernel takes the cases it is written for and hands every other one to tfjs-wasm's own;
 // gradients are registered by kernel name, so autograd is unchanged. REASONLAB_WASM_KERNELS=0
-// keeps tfjs-wasm's kernels (the bench and tests compare both).
+// keeps tfjs-wasm's kernels (the bench and tests compare both). AdamW in one JavaScript pass per
+// weight was tried too, and was no faster than tfjs's ten ops per weight (4.4 ms against 3.9).
 import type * as TF from "@tensorflow/tfjs";
-import { registerGradients, runNorm } from "./fused/index.js";
-import { NORM_EPS, type NormKind } from "./fused/norm.js";
 
 interface WasmBackend {
   wasm: { HEAPF32: Float32Array; HEAP32: Int32Array };
@@ -147,7 +145,8 @@ function sumKernel(fallback: KernelFunc): KernelFunc {
     const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, "float32");
     const [heap, s] = view(backend, x)!;
     const [, d] = view(backend, out)!;
-    const acc = new Float64Array(C);
+    // float32 sums in row order, as tfjs-wasm's loop adds them after its transpose: the same bits
+    const acc = new Float32Array(C);
     for (let i = 0; i < R; i++) {
       const row = s + i * C;
       for (let j = 0; j < C; j++) acc[j]! += heap[row + j]!;
@@ -184,92 +183,6 @@ function gatherKernel(fallback: KernelFunc): KernelFunc {
   };
 }
 
-/** LayerNorm / RMSNorm over the last axis: [y, stats] with each row's mean and 1/std, as the webgpu kernel. */
-function normForward(args: Args): TF.TensorInfo[] {
-  const { x, g, b } = args.inputs as { x: TF.TensorInfo; g: TF.TensorInfo; b?: TF.TensorInfo };
-  const kind = (args.attrs as { kind: NormKind }).kind;
-  const backend = args.backend as unknown as WasmBackend;
-  const D = x.shape.at(-1)!;
-  const N = x.shape.reduce((a, c) => a * c, 1) / D;
-  const y = backend.makeOutput(x.shape, "float32");
-  const stats = backend.makeOutput([N, 2], "float32");
-  const heap = backend.wasm.HEAPF32;
-  const at = (t: TF.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
-  const [xo, go, yo, so] = [at(x), at(g), at(y), at(stats)];
-  const bo = b ? at(b) : -1;
-  const eps = NORM_EPS[kind];
-  for (let r = 0; r < N; r++) {
-    const base = xo + r * D;
-    let mean = 0;
-    if (kind === "layernorm") {
-      for (let i = 0; i < D; i++) mean += heap[base + i]!;
-      mean /= D;
-    }
-    let q = 0;
-    for (let i = 0; i < D; i++) {
-      const c = heap[base + i]! - mean;
-      q += c * c;
-    }
-    const rstd = 1 / Math.sqrt(q / D + eps);
-    const out = yo + r * D;
-    for (let i = 0; i < D; i++)
-      heap[out + i] = (heap[base + i]! - mean) * rstd * heap[go + i]! + (bo >= 0 ? heap[bo + i]! : 0);
-    heap[so + 2 * r] = mean;
-    heap[so + 2 * r + 1] = rstd;
-  }
-  return [y, stats];
-}
-
-/** [dx, dg, db (layernorm only)]: dx = rstd (dy g - mean(dy g) - xhat mean(dy g xhat)), RMSNorm without the first mean. */
-function normBackward(args: Args): TF.TensorInfo[] {
-  const { x, g, stats, dy } = args.inputs as Record<"x" | "g" | "stats" | "dy", TF.TensorInfo>;
-  const kind = (args.attrs as { kind: NormKind }).kind;
-  const backend = args.backend as unknown as WasmBackend;
-  const D = x.shape.at(-1)!;
-  const N = x.shape.reduce((a, c) => a * c, 1) / D;
-  const dx = backend.makeOutput(x.shape, "float32");
-  const dg = backend.makeOutput([D], "float32");
-  const db = kind === "layernorm" ? backend.makeOutput([D], "float32") : null;
-  const heap = backend.wasm.HEAPF32;
-  const at = (t: TF.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
-  const [xo, go, so, dyo, dxo] = [at(x), at(g), at(stats), at(dy), at(dx)];
-  const sumG = new Float64Array(D);
-  const sumB = new Float64Array(D);
-  for (let r = 0; r < N; r++) {
-    const base = r * D;
-    const mean = heap[so + 2 * r]!;
-    const rstd = heap[so + 2 * r + 1]!;
-    let a = 0;
-    let c = 0;
-    for (let i = 0; i < D; i++) {
-      const d = heap[dyo + base + i]!;
-      const xhat = (heap[xo + base + i]! - mean) * rstd;
-      const dyg = d * heap[go + i]!;
-      a += dyg;
-      c += dyg * xhat;
-      sumG[i]! += d * xhat;
-      sumB[i]! += d;
-    }
-    const meanDyg = kind === "layernorm" ? a / D : 0;
-    const meanDygXhat = c / D;
-    for (let i = 0; i < D; i++) {
-      const xhat = (heap[xo + base + i]! - mean) * rstd;
-      heap[dxo + base + i] = rstd * (heap[dyo + base + i]! * heap[go + i]! - meanDyg - xhat * meanDygXhat);
-    }
-  }
-  heap.set(sumG, at(dg));
-  if (db) heap.set(sumB, at(db));
-  return db ? [dx, dg, db] : [dx, dg];
-}
-
-/** The norm as one kernel on wasm (with its gradient), or null where these kernels are off. */
-export function wasmNorm(
-  tf: typeof TF,
-): ((x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: NormKind) => TF.Tensor2D) | null {
-  if (!enabled || !installed.has(tf) || tf.getBackend() !== "wasm") return null;
-  return (x, g, b, kind) => runNorm(tf, x, g, b, kind);
-}
-
 const installed = new WeakSet<object>();
 
 /** Puts these kernels in front of tfjs-wasm's (once per tfjs; call after the wasm backend is registered). */
@@ -286,15 +199,4 @@ export function installWasmKernels(tf: typeof TF) {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...own, kernelFunc: make(own.kernelFunc) });
   }
-  tf.registerKernel({
-    kernelName: "ReasonlabNorm",
-    backendName: "wasm",
-    kernelFunc: normForward as KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: "ReasonlabNormGrad",
-    backendName: "wasm",
-    kernelFunc: normBackward as KernelFunc,
-  });
-  registerGradients(tf);
 }

@@ -1,6 +1,6 @@
 // The JavaScript kernels in front of tfjs-wasm's (src/wasm-kernels.ts) must give what tfjs-wasm's
-// own kernels give: transposes, sums and gathers exactly; the fused norm and a whole training step
-// within float rounding. Each case runs twice in this process, with the kernels off and on.
+// own kernels give, to the bit: transposes, sums, gathers and so a whole training step. Each case
+// runs twice in this process, with the kernels off and on.
 import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,15 +28,6 @@ const both = (f: () => TF.Tensor | TF.Tensor[]) =>
     tf.dispose(list);
     return r;
   }) as [{ shape: number[]; values: number[] }[], { shape: number[]; values: number[] }[]];
-const relDiff = (a: number[], b: number[]) => {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(a[i]!));
-  }
-  return d / (m || 1);
-};
 
 describe("wasm kernels in JavaScript", () => {
   it("merges neighbouring axes and drops size-1 ones before choosing a transpose", () => {
@@ -89,7 +80,7 @@ describe("wasm kernels in JavaScript", () => {
     expect(ours).toEqual(theirs);
   });
 
-  it("sums over leading axes, with and without keepDims, as tfjs-wasm does", () => {
+  it("sums over leading axes, with and without keepDims, to the bit as tfjs-wasm does", () => {
     for (const [shape, axis, keepDims] of [
       [[1024, 128], 0, false],
       [[16, 64, 33], [0, 1], true],
@@ -97,8 +88,7 @@ describe("wasm kernels in JavaScript", () => {
       [[300, 5], 1, false], // innermost: tfjs-wasm's own
     ] as [number[], number | number[], boolean][]) {
       const [theirs, ours] = both(() => random(shape, 2).sum(axis, keepDims));
-      expect(ours[0]!.shape).toEqual(theirs[0]!.shape);
-      expect(relDiff(theirs[0]!.values, ours[0]!.values)).toBeLessThan(1e-5);
+      expect(ours).toEqual(theirs);
     }
   });
 
@@ -120,65 +110,45 @@ describe("wasm kernels in JavaScript", () => {
   });
 
   for (const norm of ["layernorm", "rmsnorm"] as const)
-    it(`fuses ${norm} into one kernel each way, and a training step matches tfjs-wasm's to float rounding`, async () => {
+    it(`leaves a training step's loss and every gradient the same to the bit (${norm})`, () => {
       const config: ModelConfigInput = {
         dModel: 48,
         nLayers: 2,
         nHeads: 2,
         contextLength: 37,
-        positions: "learned",
+        positions: norm === "layernorm" ? "learned" : "rotary",
         norm,
         mlp: "relu",
         vocabSize: 263,
       };
       const model = initModel(tf, config, 1);
       const x = tf.tensor2d(
-        Int32Array.from({ length: 3 * 37 }, (_, i) => (i * 7) % 256),
-        [3, 37],
+        Int32Array.from({ length: 4 * 37 }, (_, i) => (i * 7) % 256),
+        [4, 37],
         "int32",
       );
       const y = tf.tensor2d(
-        Int32Array.from({ length: 3 * 37 }, (_, i) => (i * 7 + 3) % 256),
-        [3, 37],
+        Int32Array.from({ length: 4 * 37 }, (_, i) => (i * 7 + 3) % 256),
+        [4, 37],
         "int32",
       );
       const vars = [...model.params.values()];
-      const step = () => {
+      const [theirs, ours] = both(() => {
         const { value, grads } = tf.variableGrads(() => lossOf(model, x, y), vars);
         return [value, ...vars.map((v) => grads[v.name]!)];
-      };
-      const [theirs, ours] = both(step);
-      expect(Math.abs(ours[0]!.values[0]! - theirs[0]!.values[0]!)).toBeLessThan(1e-5);
-      for (let i = 1; i < ours.length; i++)
-        expect(relDiff(theirs[i]!.values, ours[i]!.values), vars[i - 1]!.name).toBeLessThan(1e-4);
-
-      // fewer kernels: the norm is one forward and one backward instead of about thirty
-      const kernels = async (on: boolean) => {
-        setWasmKernels(on);
-        const p = await tf.profile(() => tf.dispose(step()) as unknown as TF.TensorContainer);
-        return p.kernels.length;
-      };
-      const [plain, fused] = [await kernels(false), await kernels(true)];
-      expect(fused).toBeLessThan(plain * 0.8);
+      });
+      expect(ours).toEqual(theirs);
       tf.dispose([x, y, ...vars]);
     });
 
   it("leaves no tensor behind", () => {
     const a = random([300, 64], 4);
-    const g = tf.ones([64]);
-    const step = () =>
-      tf.tidy(() =>
-        tf.grads((x) =>
-          (tf.engine().runKernel("ReasonlabNorm", { x, g }, { kind: "rmsnorm" }) as TF.Tensor[])[0]!.sum(),
-        )([a]),
-      );
     setWasmKernels(true);
-    tf.dispose(step());
-    const tensors = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) {
-      tf.dispose(step());
+    const step = () =>
       tf.dispose(tf.tidy(() => [a.transpose(), a.sum(0), tf.gather(a, tf.tensor1d([1, 2], "int32"))]));
-    }
+    step();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) step();
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });

@@ -22,71 +22,8 @@ export function setFusedKernels(on: boolean) {
 const run = (tf: typeof TF, name: string, inputs: Record<string, TF.Tensor>, attrs: object = {}) =>
   tf.engine().runKernel(name, inputs as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap);
 
-const withGradients = new WeakSet<object>();
-
-/**
- * Registers the fused kernels' gradients with this tfjs, once. Gradients go by kernel name, on
- * every backend: wasm has its own ReasonlabNorm (src/wasm-kernels.ts) and shares these.
- */
-export function registerGradients(tf: typeof TF) {
-  if (withGradients.has(tf)) return;
-  withGradients.add(tf);
-  tf.registerGradient({
-    kernelName: "ReasonlabNorm",
-    inputsToSave: ["x", "g"],
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved, attrs) => {
-      const [x, g, stats] = saved as TF.Tensor[];
-      const dy = (dys as TF.Tensor[])[0]!;
-      // computed here, not in the thunks: tfjs runs each thunk in a tidy that would free the others' results
-      const grads = run(tf, "ReasonlabNormGrad", { x: x!, g: g!, stats: stats!, dy }, attrs) as TF.Tensor[];
-      return { x: () => grads[0]!, g: () => grads[1]!, b: () => grads[2]! };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "ReasonlabAttention",
-    inputsToSave: ["qkv"],
-    outputsToSave: [true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const [qkv, y, lse] = saved as TF.Tensor[];
-      const dy = (dys as TF.Tensor[])[0]!;
-      return {
-        qkv: () => run(tf, "ReasonlabAttentionGrad", { qkv: qkv!, y: y!, lse: lse!, dy }, attrs) as TF.Tensor,
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "ReasonlabCrossEntropy",
-    inputsToSave: ["logits", "targets"],
-    outputsToSave: [false, true],
-    gradFunc: (dys, saved) => {
-      const [logits, targets, lse] = saved as TF.Tensor[];
-      const dnll = (dys as TF.Tensor[])[0]!;
-      return {
-        logits: () =>
-          run(tf, "ReasonlabCrossEntropyGrad", {
-            logits: logits!,
-            targets: targets!,
-            lse: lse!,
-            dnll,
-          }) as TF.Tensor,
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: "ReasonlabEmbed",
-    inputsToSave: ["ids"],
-    gradFunc: (dy, saved, attrs) => {
-      const [ids] = saved as TF.Tensor[];
-      const grads = run(tf, "ReasonlabEmbedGrad", { ids: ids!, dx: dy as TF.Tensor }, attrs) as TF.Tensor[];
-      return { wte: () => grads[0]!, wpe: () => grads[1]! };
-    },
-  });
-}
-
-/** Registers the webgpu kernels and their gradients with this tfjs. */
+/** Registers the kernels and their gradients with this tfjs. */
 function register(tf: typeof TF) {
-  registerGradients(tf);
   const kernel = (
     kernelName: string,
     f: (
@@ -105,16 +42,58 @@ function register(tf: typeof TF) {
   kernel("ReasonlabNormGrad", ({ x, g, stats, dy }, a) =>
     normBackward(tf, a.kind as NormKind, x!, g!, stats!, dy!),
   );
+  tf.registerGradient({
+    kernelName: "ReasonlabNorm",
+    inputsToSave: ["x", "g"],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, g, stats] = saved as TF.Tensor[];
+      const dy = (dys as TF.Tensor[])[0]!;
+      // computed here, not in the thunks: tfjs runs each thunk in a tidy that would free the others' results
+      const grads = run(tf, "ReasonlabNormGrad", { x: x!, g: g!, stats: stats!, dy }, attrs) as TF.Tensor[];
+      return { x: () => grads[0]!, g: () => grads[1]!, b: () => grads[2]! };
+    },
+  });
 
   kernel("ReasonlabAttention", ({ qkv }, a) => attentionForward(tf, qkv!, a as unknown as AttentionShape));
   kernel("ReasonlabAttentionGrad", ({ qkv, y, lse, dy }, a) =>
     attentionBackward(tf, qkv!, y!, lse!, dy!, a as unknown as AttentionShape),
   );
+  tf.registerGradient({
+    kernelName: "ReasonlabAttention",
+    inputsToSave: ["qkv"],
+    outputsToSave: [true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [qkv, y, lse] = saved as TF.Tensor[];
+      const dy = (dys as TF.Tensor[])[0]!;
+      return {
+        qkv: () => run(tf, "ReasonlabAttentionGrad", { qkv: qkv!, y: y!, lse: lse!, dy }, attrs) as TF.Tensor,
+      };
+    },
+  });
 
   kernel("ReasonlabCrossEntropy", ({ logits, targets }) => crossEntropyForward(tf, logits!, targets!));
   kernel("ReasonlabCrossEntropyGrad", ({ logits, targets, lse, dnll }) =>
     crossEntropyBackward(tf, logits!, targets!, lse!, dnll!),
   );
+  tf.registerGradient({
+    kernelName: "ReasonlabCrossEntropy",
+    inputsToSave: ["logits", "targets"],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved) => {
+      const [logits, targets, lse] = saved as TF.Tensor[];
+      const dnll = (dys as TF.Tensor[])[0]!;
+      return {
+        logits: () =>
+          run(tf, "ReasonlabCrossEntropyGrad", {
+            logits: logits!,
+            targets: targets!,
+            lse: lse!,
+            dnll,
+          }) as TF.Tensor,
+      };
+    },
+  });
 
   kernel("ReasonlabEmbed", ({ ids, wte, wpe }, a) =>
     embedForward(tf, ids!, wte!, wpe ?? null, a.T as number),
@@ -122,6 +101,15 @@ function register(tf: typeof TF) {
   kernel("ReasonlabEmbedGrad", ({ ids, dx }, a) =>
     embedBackward(tf, ids!, dx!, a.vocab as number, (a.wpeShape as number[] | null) ?? null, a.T as number),
   );
+  tf.registerGradient({
+    kernelName: "ReasonlabEmbed",
+    inputsToSave: ["ids"],
+    gradFunc: (dy, saved, attrs) => {
+      const [ids] = saved as TF.Tensor[];
+      const grads = run(tf, "ReasonlabEmbedGrad", { ids: ids!, dx: dy as TF.Tensor }, attrs) as TF.Tensor[];
+      return { wte: () => grads[0]!, wpe: () => grads[1]! };
+    },
+  });
 }
 
 export interface FusedOps {
@@ -150,16 +138,6 @@ export function fusedOps(tf: typeof TF): FusedOps | null {
   return ops;
 }
 
-/**
- * The fused norm's result: the kernel's first output. Its second (row statistics) matters only to
- * the gradient, which keeps its own copy, so it is freed here and nothing leaks outside a tidy.
- */
-export function runNorm(tf: typeof TF, x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: NormKind) {
-  const [y, stats] = run(tf, "ReasonlabNorm", b ? { x, g, b } : { x, g }, { kind }) as TF.Tensor[];
-  stats!.dispose();
-  return y as TF.Tensor2D;
-}
-
 function opsFor(tf: typeof TF): FusedOps {
   // the first output is the op's result; the rest (row statistics) matter only to the gradient,
   // which keeps its own copies, so they are freed here and nothing leaks outside a tidy
@@ -169,7 +147,7 @@ function opsFor(tf: typeof TF): FusedOps {
     return out!;
   };
   return {
-    norm: (x, g, b, kind) => runNorm(tf, x, g, b, kind),
+    norm: (x, g, b, kind) => first("ReasonlabNorm", b ? { x, g, b } : { x, g }, { kind }) as TF.Tensor2D,
     attention: (qkv, s) => first("ReasonlabAttention", { qkv }, { ...s }) as TF.Tensor2D,
     crossEntropy: (logits, targets) => first("ReasonlabCrossEntropy", { logits, targets }) as TF.Tensor1D,
     embed: (ids, wte, wpe, T) =>
