@@ -7,6 +7,7 @@ import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { fusedOps, MAX_HEAD } from "./fused/index.js";
+import { wasmNormInference } from "./wasm-kernels.js";
 import { batchMatMul } from "./wasm-matmul.js";
 
 /** The fields of a model config, without the cross-field check (for deriving other schemas). */
@@ -316,6 +317,8 @@ function norm(model: Model, x: Tensor, name: string): Tensor {
   const g = params.get(`${name}.g`)!;
   const fused = fusedOps(tf);
   if (fused) return fused.norm(x, g, params.get(`${name}.b`) ?? null, model.config.norm);
+  const inference = wasmNormInference(tf);
+  if (inference) return inference(x, g, params.get(`${name}.b`) ?? null, model.config.norm);
   if (model.config.norm === "rmsnorm") return x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
   const { mean, variance } = tf.moments(x, -1, true);
   return x

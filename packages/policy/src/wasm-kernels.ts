@@ -183,6 +183,64 @@ function gatherKernel(fallback: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * LayerNorm / RMSNorm over the last axis for a forward pass that no gradient goes through (a
+ * decoding step's five norms are 50 of its 117 kernels). It repeats, rounding for rounding, what
+ * the model's tfjs ops compute (model.ts `norm`): float32 sums in order, the mean as sum / D, the
+ * variance as the mean of squared deviations, 1 / sqrt(v + eps) with the square root rounded
+ * first; so its output is theirs to the bit (test/wasm-kernels.test.ts).
+ */
+function normInference(args: Args): TF.TensorInfo {
+  const { x, g, b } = args.inputs as { x: TF.TensorInfo; g: TF.TensorInfo; b?: TF.TensorInfo };
+  const kind = (args.attrs as { kind: "layernorm" | "rmsnorm" }).kind;
+  const backend = args.backend as unknown as WasmBackend;
+  const D = x.shape.at(-1)!;
+  const N = x.shape.reduce((a, c) => a * c, 1) / D;
+  const y = backend.makeOutput(x.shape, "float32");
+  const heap = backend.wasm.HEAPF32;
+  const at = (t: TF.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const [xo, go, yo] = [at(x), at(g), at(y)];
+  const bo = b ? at(b) : -1;
+  const f = Math.fround;
+  const eps = f(kind === "layernorm" ? 1e-5 : 1e-6);
+  for (let r = 0; r < N; r++) {
+    const row = xo + r * D;
+    const out = yo + r * D;
+    let mean = 0;
+    if (kind === "layernorm") {
+      let s = 0;
+      for (let i = 0; i < D; i++) s = f(s + heap[row + i]!);
+      mean = f(s / D);
+    }
+    let q = 0;
+    for (let i = 0; i < D; i++) {
+      const c = f(heap[row + i]! - mean);
+      q = f(q + f(c * c));
+    }
+    const inv = f(1 / f(Math.sqrt(f(f(q / D) + eps))));
+    if (kind === "layernorm")
+      for (let i = 0; i < D; i++)
+        heap[out + i] = f(f(f(f(heap[row + i]! - mean) * inv) * heap[go + i]!) + heap[bo + i]!);
+    else for (let i = 0; i < D; i++) heap[out + i] = f(f(heap[row + i]! * inv) * heap[go + i]!);
+  }
+  return y;
+}
+
+/**
+ * The norm as one kernel where no gradient is being taken (sampling, scoring), null elsewhere:
+ * under tf.grads the model keeps tfjs's ops, whose gradient tfjs knows.
+ */
+export function wasmNormInference(
+  tf: typeof TF,
+): ((x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: "layernorm" | "rmsnorm") => TF.Tensor) | null {
+  if (!enabled || !installed.has(tf) || tf.getBackend() !== "wasm") return null;
+  if ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0) return null;
+  return (x, g, b, kind) =>
+    tf.engine().runKernel("ReasonlabNormInference", (b ? { x, g, b } : { x, g }) as TF.NamedTensorMap, {
+      kind,
+    }) as TF.Tensor;
+}
+
 const installed = new WeakSet<object>();
 
 /** Puts these kernels in front of tfjs-wasm's (once per tfjs; call after the wasm backend is registered). */
@@ -199,4 +257,9 @@ export function installWasmKernels(tf: typeof TF) {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...own, kernelFunc: make(own.kernelFunc) });
   }
+  tf.registerKernel({
+    kernelName: "ReasonlabNormInference",
+    backendName: "wasm",
+    kernelFunc: normInference as KernelFunc,
+  });
 }

@@ -6,7 +6,9 @@ import type * as TF from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
 import { initModel, lossOf, type ModelConfigInput } from "../src/model.js";
-import { setWasmKernels, simplifyPermutation } from "../src/wasm-kernels.js";
+import { sample } from "../src/sample.js";
+import { byteTokenizer } from "../src/tokenizer.js";
+import { setWasmKernels, simplifyPermutation, wasmNormInference } from "../src/wasm-kernels.js";
 
 const { tf } = await loadBackend("wasm");
 afterAll(() => setWasmKernels(true));
@@ -140,6 +142,64 @@ describe("wasm kernels in JavaScript", () => {
       expect(ours).toEqual(theirs);
       tf.dispose([x, y, ...vars]);
     });
+
+  it("norms a forward pass without a gradient in one kernel, to the bit of tfjs's ops, and sampling draws the same", async () => {
+    for (const D of [48, 100, 128]) {
+      const x = random([70, D], 5).mul(3).add(0.5);
+      const g = random([D], 6).add(1);
+      const b = random([D], 7);
+      const [theirs, ours] = both(() => {
+        const norm = wasmNormInference(tf);
+        const rms = x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
+        const { mean, variance } = tf.moments(x, -1, true);
+        const ln = x
+          .sub(mean)
+          .mul(tf.rsqrt(variance.add(1e-5)))
+          .mul(g)
+          .add(b);
+        return norm ? [norm(x, g, null, "rmsnorm"), norm(x, g, b, "layernorm"), rms, ln] : [rms, ln, rms, ln];
+      });
+      expect(ours).toEqual(theirs);
+    }
+    // under a gradient the model keeps tfjs's ops (the kernel has no gradient)
+    setWasmKernels(true);
+    let underGradient: unknown = "unset";
+    tf.dispose(
+      tf.grads((x) => {
+        underGradient = wasmNormInference(tf);
+        return x!.sum();
+      })([tf.ones([2])]),
+    );
+    expect(underGradient).toBeNull();
+    expect(wasmNormInference(tf)).not.toBeNull();
+
+    const model = initModel(
+      tf,
+      {
+        dModel: 64,
+        nLayers: 2,
+        nHeads: 2,
+        contextLength: 48,
+        norm: "layernorm",
+        positions: "learned",
+        vocabSize: 263,
+      },
+      3,
+    );
+    const prompts = [
+      [65, 66, 67],
+      [70, 71, 72, 73, 74],
+    ];
+    const draws = [];
+    for (const on of [false, true]) {
+      setWasmKernels(on);
+      draws.push(
+        await sample(model, byteTokenizer(), prompts, { maxTokens: 20, temperature: 1, seed: 5, n: 2 }),
+      );
+    }
+    expect(draws[1]).toEqual(draws[0]);
+    for (const v of model.params.values()) v.dispose();
+  });
 
   it("leaves no tensor behind", () => {
     const a = random([300, 64], 4);
