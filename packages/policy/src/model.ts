@@ -315,17 +315,18 @@ function embed(model: Model, ids: Tensor): Tensor {
 function norm(model: Model, x: Tensor, name: string): Tensor {
   const { tf, params } = model;
   const g = params.get(`${name}.g`)!;
+  const b = params.get(`${name}.b`) ?? null;
   const fused = fusedOps(tf);
-  if (fused) return fused.norm(x, g, params.get(`${name}.b`) ?? null, model.config.norm);
+  if (fused) return fused.norm(x, g, b, model.config.norm);
   const inference = wasmNormInference(tf);
-  if (inference) return inference(x, g, params.get(`${name}.b`) ?? null, model.config.norm);
+  if (inference) return inference(x, g, b, model.config.norm);
   if (model.config.norm === "rmsnorm") return x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
   const { mean, variance } = tf.moments(x, -1, true);
   return x
     .sub(mean)
     .mul(tf.rsqrt(variance.add(1e-5)))
     .mul(g)
-    .add(params.get(`${name}.b`)!);
+    .add(b!);
 }
 
 function mlp(model: Model, x: Tensor, i: number): Tensor {

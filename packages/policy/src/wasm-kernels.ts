@@ -4,13 +4,13 @@
 //   Transpose [1024, 512]              4.3 ms  (a generic N-D loop)  -> 0.4-0.8 ms in 4x4 tiles
 //   Sum over rows of [1024, 128]       1.1 ms  (transposes first)    -> 0.3 ms
 //   GatherV2 of 1024 embedding rows    4.0 ms                        -> rows copied, 0.05 ms
-// Each gives tfjs-wasm's result to the bit (copies, and float32 sums in tfjs-wasm's order), so
-// training is the same run with them as without: the demo's RL outcome moved from 90% to 66% when
-// a fused norm with other rounding was tried here, the spread between seeds of that config.
+// and, where no gradient is taken, a norm as one kernel instead of about ten.
+// Each gives tfjs-wasm's result to the bit (copies; float32 arithmetic in tfjs-wasm's order), so a
+// run trains and samples exactly as without them. That matters: the RL configs land far apart
+// from one rounding to another (a norm kernel with float64 sums moved the demo from 90% to 66%).
 // Each kernel takes the cases it is written for and hands every other one to tfjs-wasm's own;
 // gradients are registered by kernel name, so autograd is unchanged. REASONLAB_WASM_KERNELS=0
-// keeps tfjs-wasm's kernels (the bench and tests compare both). AdamW in one JavaScript pass per
-// weight was tried too, and was no faster than tfjs's ten ops per weight (4.4 ms against 3.9).
+// keeps tfjs-wasm's kernels (the bench and tests compare both).
 import type * as TF from "@tensorflow/tfjs";
 
 interface WasmBackend {
@@ -167,10 +167,10 @@ function gatherKernel(fallback: KernelFunc): KernelFunc {
     const rows = x.shape[0]!;
     const size = x.shape.slice(1).reduce((a, b) => a * b, 1);
     const n = indices.shape.reduce((a, b) => a * b, 1);
-    {
-      const [ints, io] = view(backend, indices)!;
-      for (let k = 0; k < n; k++) if (ints[io + k]! < 0 || ints[io + k]! >= rows) return fallback(args);
-    }
+    // checked before the output is allocated, so a fallback leaves nothing behind; the views are
+    // taken again after it, since an allocation can grow (and so replace) the heap
+    const [checked, co] = view(backend, indices)!;
+    for (let k = 0; k < n; k++) if (checked[co + k]! < 0 || checked[co + k]! >= rows) return fallback(args);
     const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
     const [heap, s] = view(backend, x)!;
     const d = view(backend, out)![1];
@@ -197,8 +197,8 @@ function normInference(args: Args): TF.TensorInfo {
   const D = x.shape.at(-1)!;
   const N = x.shape.reduce((a, c) => a * c, 1) / D;
   const y = backend.makeOutput(x.shape, "float32");
+  const at = (t: TF.TensorInfo) => view(backend, t)![1];
   const heap = backend.wasm.HEAPF32;
-  const at = (t: TF.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
   const [xo, go, yo] = [at(x), at(g), at(y)];
   const bo = b ? at(b) : -1;
   const f = Math.fround;
