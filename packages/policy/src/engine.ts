@@ -28,6 +28,8 @@ interface Request {
   events: SampleEvents;
   rows: Row[];
   finished: boolean;
+  /** The engine's decode step when it arrived. */
+  since: number;
   resolve: (c: Completion[]) => void;
   reject: (e: Error) => void;
 }
@@ -58,7 +60,7 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}): Engine {
+export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64, joinDelay = 8 } = {}): Engine {
   const { tf, config } = model;
   const V = config.vocabSize;
   const pad = tok.special["<|pad|>"];
@@ -72,6 +74,9 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
   let running: Promise<void> | null = null;
   let closed = false;
   let peak = 0;
+  /** Decode steps run so far. */
+  let step = 0;
+  const rowsOf = (r: Request) => r.prompts.length * r.o.n;
 
   /** Empties the batch: its caches and pending logits go, and no row is left in it. */
   const reset = () => {
@@ -131,28 +136,28 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
   function select(keep: number[]) {
     if (keep.length === 0) return reset();
     const rows = keep.map((i) => live[i]!);
-    // columns that are padding in every kept row go too, once they are a quarter of the cache
-    // (slicing columns is a copy on tfjs-wasm's slow path, so not at every step)
-    const minPad = Math.min(...rows.map((r) => r.pad));
-    const trim = minPad * 4 >= cache.length ? minPad : 0;
+    // columns that are padding in every kept row go too: attention's cost grows with the cache's
+    // width, and the rows are copied here anyway
+    const trim = Math.min(...rows.map((r) => r.pad));
     const L = cache.length - trim;
-    // the kept rows as a product with a one-hot [kept, rows] matrix: tfjs-wasm slices and gathers
-    // 4-D tensors element by element in JavaScript (34 ms a compaction at 60 rows), while a 2-D
-    // matmul runs in XNNPACK
-    const R = live.length;
-    const onehot = new Float32Array(keep.length * R);
-    for (const [j, i] of keep.entries()) onehot[j * R + i] = 1;
-    const pick = tf.tensor2d(onehot, [keep.length, R]);
+    // a copy of each kept row (tfjs-wasm gathers 4-D tensors element by element in JavaScript,
+    // 34 ms a compaction at 60 rows; wasm-kernels.ts copies rows), then the columns cut from
+    // [rows * heads, L * hd], a copy per row and head (as 4-D, tfjs-wasm copies hd floats at a time)
+    const idx = tf.tensor1d(Int32Array.from(keep), "int32");
     const cut = (t: TF.Tensor) =>
       tf.keep(
         tf.tidy(() => {
           const [, H, Lt, hd] = t.shape as [number, number, number, number];
-          const kept = tf.matMul(pick, t.reshape([R, H * Lt * hd])).reshape([keep.length, H, Lt, hd]);
-          return trim ? kept.slice([0, 0, trim, 0], [-1, -1, L, -1]) : kept;
+          const kept = tf.gather(t, idx);
+          if (!trim) return kept;
+          return kept
+            .reshape([keep.length * H, Lt * hd])
+            .slice([0, trim * hd], [-1, L * hd])
+            .reshape([keep.length, H, L, hd]);
         }),
       );
     const next: KvCache = { k: cache.k.map(cut), v: cache.v.map(cut), length: L };
-    tf.dispose([...cache.k, ...cache.v, pick]);
+    tf.dispose([...cache.k, ...cache.v, idx]);
     cache = next;
     for (const r of rows) r.pad -= trim;
     live = rows;
@@ -194,12 +199,23 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
         logits = null;
         next = pick(live, values, cache.length);
       }
-      // 2. Waiting requests join while they fit (one always does into an empty batch). Ended rows
+      // 2. Waiting requests join while they fit (one always does into an empty batch). A join
+      // costs about a decode step (a prefill, and the caches copied), so requests that trickle in
+      // one row at a time gather first: they join once they bring an eighth of the batch's rows
+      // (or fill what is free), or once the first of them has waited `joinDelay` steps. Ended rows
       // leave the caches when requests join or once they are a quarter of the batch; until then
       // they decode padding, which costs less than copying the caches each time a row ends
       const alive = live.flatMap((l, i) => (l.row.done ? [] : [i]));
-      const first = waiting[0] ? waiting[0].prompts.length * waiting[0].o.n : 0;
-      const join = waiting.length > 0 && (alive.length === 0 || alive.length + first <= maxRows);
+      const free = maxRows - alive.length;
+      let fit = 0;
+      for (const w of waiting) {
+        if (fit + rowsOf(w) > free) break;
+        fit += rowsOf(w);
+      }
+      const join =
+        waiting.length > 0 &&
+        (alive.length === 0 ||
+          (fit > 0 && (fit >= Math.min(free, maxRows / 8) || step - waiting[0]!.since >= joinDelay)));
       const dead = live.length - alive.length;
       if (dead > 0 && (join || alive.length === 0 || dead * 4 >= live.length)) {
         const kept = Int32Array.from(alive, (i) => next[i]!);
@@ -210,7 +226,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
         const joining: Request[] = [];
         let rows = live.length;
         while (waiting.length > 0) {
-          const n = waiting[0]!.prompts.length * waiting[0]!.o.n;
+          const n = rowsOf(waiting[0]!);
           if (rows > 0 && rows + n > maxRows) break;
           joining.push(waiting.shift()!);
           rows += n;
@@ -255,6 +271,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
         );
       });
       for (const l of live) l.position++;
+      step++;
     }
   }
 
@@ -280,7 +297,7 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64 } = {}
           new RangeError(`prompt of ${P} tokens leaves no room in a ${config.contextLength}-token context`),
         );
       return new Promise<Completion[]>((resolve, reject) => {
-        waiting.push({ prompts, o, events, rows: [], finished: false, resolve, reject });
+        waiting.push({ prompts, o, events, rows: [], finished: false, since: step, resolve, reject });
         kick();
       });
     },
