@@ -1,24 +1,43 @@
 // Eval throughput for a tiny model on CPU: samples/s for greedy and sampled suites, in-process
 // and through the OpenAI-compatible server (in this process, and in a process of its own as users
-// run it). `npm run bench -w @reasonlab/eval`.
+// run it). A shared machine's speed drifts by half from one minute to the next, so every path is
+// warmed up first, then the paths take turns round after round, and each round's server/in-process
+// ratio is printed from runs a few seconds apart.
+// `npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 3] [--items 200]`.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import {
   byteTokenizer,
   countParams,
   disposeModel,
   initModel,
   loadBackend,
+  loadCheckpoint,
   saveCheckpoint,
   startServer,
 } from "@reasonlab/policy";
 import { evaluateMath } from "../src/evaluate.js";
-import { checkpointModel, endpointModel } from "../src/models.js";
+import { type Completer, checkpointModel, endpointModel } from "../src/models.js";
 import type { MathSuite } from "../src/suites.js";
 
-const backend = process.argv[2] ?? "wasm";
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: "string", default: "wasm" },
+    rounds: { type: "string", default: "3" },
+    items: { type: "string", default: "200" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (args.help) {
+  console.log("usage: npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 3] [--items 200]");
+  process.exit(0);
+}
+const backend = args.backend!;
+const rounds = Number(args.rounds);
+const items = Number(args.items);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eval-bench-"));
 const { tf } = await loadBackend(backend as never);
 const tokenizer = byteTokenizer();
@@ -27,13 +46,13 @@ const seed = initModel(tf, config, 1);
 await saveCheckpoint(dir, { model: seed, tokenizer });
 disposeModel(seed);
 
-const suite = (samples: number, temperature: number): MathSuite => ({
+const suite = (count: number, samples: number, temperature: number): MathSuite => ({
   name: "bench",
   kind: "math",
   description: "",
   seed: 0,
   split: "test",
-  tasks: [{ family: "add", difficulties: [2, 3], count: 100 }],
+  tasks: [{ family: "add", difficulties: [2, 3], count: count / 2 }],
   datasets: [],
   samples,
   temperature,
@@ -41,13 +60,11 @@ const suite = (samples: number, temperature: number): MathSuite => ({
   system: false,
 });
 console.log(
-  `backend ${backend}; model d=128 L=2 (${(countParams(config as never) / 1e6).toFixed(2)}M params); 200 items, 48 new tokens max`,
+  `backend ${backend}; model d=128 L=2 (${(countParams(config as never) / 1e6).toFixed(2)}M params); ` +
+    `${items} items, 48 new tokens max; ${rounds} rounds after a warm-up`,
 );
 const local = await checkpointModel(dir, backend);
-const server = await startServer(
-  { ...(await import("@reasonlab/policy")).loadCheckpoint(tf, dir), id: "bench" },
-  { port: 0 },
-);
+const server = await startServer({ ...loadCheckpoint(tf, dir), id: "bench" }, { port: 0 });
 // 64 requests in flight per chunk of the suite, as many prompts as the in-process batch: the
 // server batches them together
 const remote = await endpointModel({ model: "bench", baseURL: server.url, apiKey: "x", concurrency: 64 });
@@ -67,22 +84,60 @@ const childUrl = await new Promise<string>((resolve, reject) => {
   child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
 });
 const separate = await endpointModel({ model: "bench", baseURL: childUrl, apiKey: "x", concurrency: 64 });
-for (const [label, model] of [
+const paths = [
   ["in-process", local],
   ["server, same process", remote],
   ["server, own process", separate],
-] as const) {
-  for (const [samples, temperature] of [
-    [1, 0],
-    [8, 1],
-  ] as const) {
-    const out = await evaluateMath(suite(samples, temperature), model);
-    const tokens = out.samples.reduce((n, s) => n + Number((s.meta as { tokens?: number }).tokens ?? 0), 0);
+] as const;
+const settings = [
+  [1, 0],
+  [8, 1],
+] as const;
+
+/** samples/s and tokens/s of one evaluation. */
+async function time(model: Completer, count: number, samples: number, temperature: number) {
+  const out = await evaluateMath(suite(count, samples, temperature), model);
+  const tokens = out.samples.reduce((n, s) => n + Number((s.meta as { tokens?: number }).tokens ?? 0), 0);
+  return { samples: out.samples.length / out.seconds, tokens: tokens / out.seconds };
+}
+
+// a cold path runs at half speed until V8 has compiled its per-token code
+for (const [, model] of paths)
+  for (const [samples, temperature] of settings) await time(model, 20, samples, temperature);
+
+const rates = new Map<string, number[]>();
+for (let r = 1; r <= rounds; r++) {
+  for (const [samples, temperature] of settings) {
+    const line: string[] = [];
+    for (const [label, model] of paths) {
+      const t = await time(model, items, samples, temperature);
+      const key = `${label}|${samples}`;
+      rates.set(key, [...(rates.get(key) ?? []), t.samples]);
+      line.push(`${label} ${t.samples.toFixed(1)}`);
+    }
+    const [mine, , own] = paths.map(([label]) => rates.get(`${label}|${samples}`)!.at(-1)!);
     console.log(
-      `${label.padEnd(24)} samples/item ${samples}  ${out.samples.length} samples in ${out.seconds.toFixed(1)}s: ` +
-        `${(out.samples.length / out.seconds).toFixed(1)} samples/s, ${(tokens / out.seconds).toFixed(0)} tokens/s`,
+      `round ${r}  samples/item ${samples}  samples/s: ${line.join(", ")}  own process / in-process ${((100 * own!) / mine!).toFixed(0)}%`,
     );
   }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  "\nsamples/s, median of the rounds [range]; own process as a share of in-process, round by round",
+);
+for (const [samples] of settings) {
+  for (const [label] of paths) {
+    const xs = rates.get(`${label}|${samples}`)!;
+    console.log(
+      `${label.padEnd(22)} samples/item ${samples}  ${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}, ${Math.max(...xs).toFixed(1)}]`,
+    );
+  }
+  const shares = rates
+    .get(`in-process|${samples}`)!
+    .map((x, i) => rates.get(`server, own process|${samples}`)![i]! / x);
+  console.log(
+    `${"own process / in-process".padEnd(22)} samples/item ${samples}  ${shares.map((s) => `${(100 * s).toFixed(0)}%`).join(", ")}`,
+  );
 }
 await local.close();
 await server.close();
