@@ -25,11 +25,14 @@ export function renderChat(
   const ids = [tok.special["<|bos|>"]];
   const trainable = [0];
   for (const m of messages) {
-    const message = messageIds(tok, m);
     const train = m.role === "assistant" ? 1 : 0;
-    ids.push(...message);
-    // the role token is never a target; the content and its <|end|> are for the assistant's
-    trainable.push(0, ...message.slice(1).map(() => train));
+    // one push per token: spreading a message's ids as arguments overflows the stack for a long
+    // message (a 900 kB request body did)
+    for (const [i, id] of messageIds(tok, m).entries()) {
+      ids.push(id);
+      // the role token is never a target; the content and its <|end|> are for the assistant's
+      trainable.push(i === 0 ? 0 : train);
+    }
   }
   if (generation) {
     ids.push(tok.special["<|assistant|>"]);
