@@ -127,13 +127,41 @@ describe("OpenAI-compatible server, through the official client", () => {
       status: 400,
       param: "messages",
     });
-    const long = "x".repeat(200);
-    await expect(
-      client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: long }] }),
-    ).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
+    // 200 bytes, and 900 kB (under the body limit: rendering it once overflowed the stack, a 500)
+    for (const long of ["x".repeat(200), "x".repeat(900_000)])
+      await expect(
+        client.chat.completions.create({ model: "tiny", messages: [{ role: "user", content: long }] }),
+      ).rejects.toMatchObject({ status: 400, code: "context_length_exceeded" });
     const raw = await fetch(`${server.url}/chat/completions`, { method: "POST", body: "{not json" });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/not valid JSON/);
+    // a body over 1 MiB, announced by its length or streamed in chunks without one: 413, and the
+    // server still answers the next request
+    const big = JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "x".repeat(1 << 20) }] });
+    const sized = await fetch(`${server.url}/chat/completions`, { method: "POST", body: big });
+    expect(sized.status).toBe(413);
+    expect(((await sized.json()) as { error: { message: string } }).error.message).toMatch(
+      /over 1048576 bytes/,
+    );
+    const bytes = new TextEncoder().encode(big);
+    const chunked = await fetch(`${server.url}/chat/completions`, {
+      method: "POST",
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 1 << 16)
+            controller.enqueue(bytes.subarray(i, i + (1 << 16)));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    const small = await client.chat.completions.create({
+      model: "tiny",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 2,
+    });
+    expect(small.choices).toHaveLength(1);
     expect((await fetch(`${server.url}/nothing`)).status).toBe(404);
     expect((await fetch(`${server.url}/models`, { method: "DELETE" })).status).toBe(405);
   });
