@@ -3,7 +3,7 @@
 // run it). A shared machine's speed drifts by half from one minute to the next, so every path is
 // warmed up first, then the paths take turns round after round, and each round's server/in-process
 // ratio is printed from runs a few seconds apart.
-// `npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 3] [--items 200]`.
+// `npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 5] [--items 200]`.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -26,13 +26,13 @@ import type { MathSuite } from "../src/suites.js";
 const { values: args } = parseArgs({
   options: {
     backend: { type: "string", default: "wasm" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     items: { type: "string", default: "200" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
-  console.log("usage: npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 3] [--items 200]");
+  console.log("usage: npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 5] [--items 200]");
   process.exit(0);
 }
 const backend = args.backend!;
@@ -101,9 +101,10 @@ async function time(model: Completer, count: number, samples: number, temperatur
   return { samples: out.samples.length / out.seconds, tokens: tokens / out.seconds };
 }
 
-// a cold path runs at half speed until V8 has compiled its per-token code
+// a cold path runs at up to half speed until V8 has compiled its code; the server's (its HTTP
+// stack, the engine's loop) took a few hundred requests, so the warm-up is a whole round
 for (const [, model] of paths)
-  for (const [samples, temperature] of settings) await time(model, 20, samples, temperature);
+  for (const [samples, temperature] of settings) await time(model, items, samples, temperature);
 
 const rates = new Map<string, number[]>();
 for (let r = 1; r <= rounds; r++) {
