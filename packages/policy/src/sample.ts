@@ -220,8 +220,39 @@ export function pickToken(
  * Runs prompts (one per row) left-padded to the longest through the model, filling `cache`:
  * the scores of each row's next token (`decodeScores`). Padding is masked and positions start at each
  * prompt's first token, so a row gets what it would get alone.
+ *
+ * Rows that share a prompt (the same array: `n` samples of it) are run once and copied: a prompt
+ * sampled 8 times is prefilled once, not 8 times. On wasm the copies are bit-identical to
+ * running every row, since no row's arithmetic depends on the others (test/sample.test.ts).
  */
 export function prefill(
+  model: Model,
+  prompts: readonly (readonly number[])[],
+  pad: number,
+  cache: KvCache,
+): TF.Tensor2D {
+  const { tf } = model;
+  const first = new Map<readonly number[], number>();
+  const unique: (readonly number[])[] = [];
+  const of = prompts.map((p) => {
+    if (!first.has(p)) first.set(p, unique.push(p) - 1);
+    return first.get(p)!;
+  });
+  if (unique.length === prompts.length || cache.k.length > 0) return prefillRows(model, prompts, pad, cache);
+  const own: KvCache = { k: [], v: [], length: 0 };
+  const logits = prefillRows(model, unique, pad, own);
+  const index = tf.tensor1d(of, "int32");
+  const rows = (t: TF.Tensor) => tf.keep(tf.gather(t, index));
+  cache.k = own.k.map(rows);
+  cache.v = own.v.map(rows);
+  cache.length = own.length;
+  const out = rows(logits) as TF.Tensor2D;
+  tf.dispose([...own.k, ...own.v, logits, index]);
+  return out;
+}
+
+/** `prefill` with every row run. */
+function prefillRows(
   model: Model,
   prompts: readonly (readonly number[])[],
   pad: number,

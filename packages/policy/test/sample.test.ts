@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadBackend } from "../src/backend.js";
 import { renderChat } from "../src/chat.js";
-import { hidden, initModel, logitsOf, policyTerms, tokenLogprobs } from "../src/model.js";
-import { sample } from "../src/sample.js";
+import { hidden, initModel, type KvCache, logitsOf, policyTerms, tokenLogprobs } from "../src/model.js";
+import { prefill, sample } from "../src/sample.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
 const { tf } = await loadBackend("wasm");
@@ -109,6 +109,36 @@ describe("sampling with a KV cache", () => {
       );
     }
   });
+
+  for (const [positions, copy] of [
+    ["rotary", false],
+    ["learned", false],
+    ["rotary", true],
+  ] as const)
+    it(`prefills a prompt sampled n times once, bit for bit what every row gives (${positions} positions${copy ? ", copy head" : ""})`, async () => {
+      const model = initModel(tf, { ...config, positions, copy }, 18);
+      const [a, b] = [prompt("a question"), prompt("a longer question, asked twice")];
+      // rows 0-3 are one array (run once and copied), the reference rows are copies (each run)
+      const shared = [a, a, a, b, a, b];
+      const copies = shared.map((p) => [...p]);
+      const run = (prompts: number[][]) => {
+        const cache: KvCache = { k: [], v: [], length: 0 };
+        const logits = prefill(model, prompts, tok.special["<|pad|>"], cache);
+        const out = [logits, ...cache.k, ...cache.v].map((t) => Array.from(t.dataSync()));
+        tf.dispose([logits, ...cache.k, ...cache.v]);
+        return { out, length: cache.length };
+      };
+      const reference = run(copies); // also builds what the model caches per length (rotary tables)
+      const before = tf.memory().numTensors;
+      expect(run(shared)).toEqual(reference);
+      expect(tf.memory().numTensors).toBe(before);
+      // and the model ran 2 rows, not 6: its largest activation (attention scores) is a third
+      const largest = async (prompts: number[][]) => {
+        const { kernels } = await tf.profile(() => void run(prompts));
+        return Math.max(...kernels.flatMap((k) => k.outputShapes.map((s) => s.reduce((a, b) => a * b, 1))));
+      };
+      expect(3 * (await largest(shared))).toBe(await largest(copies));
+    });
 
   it("is reproducible by seed, gives n samples per prompt, and honours stop strings and maxTokens", async () => {
     const model = initModel(tf, config, 14);
