@@ -7,6 +7,7 @@ import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { fusedOps, MAX_HEAD } from "./fused/index.js";
+import { NORM_EPS } from "./fused/norm.js";
 import { wasmNormInference } from "./wasm-kernels.js";
 import { batchMatMul } from "./wasm-matmul.js";
 
@@ -320,11 +321,12 @@ function norm(model: Model, x: Tensor, name: string): Tensor {
   if (fused) return fused.norm(x, g, b, model.config.norm);
   const inference = wasmNormInference(tf);
   if (inference) return inference(x, g, b, model.config.norm);
-  if (model.config.norm === "rmsnorm") return x.mul(tf.rsqrt(x.square().mean(-1, true).add(1e-6))).mul(g);
+  if (model.config.norm === "rmsnorm")
+    return x.mul(tf.rsqrt(x.square().mean(-1, true).add(NORM_EPS.rmsnorm))).mul(g);
   const { mean, variance } = tf.moments(x, -1, true);
   return x
     .sub(mean)
-    .mul(tf.rsqrt(variance.add(1e-5)))
+    .mul(tf.rsqrt(variance.add(NORM_EPS.layernorm)))
     .mul(g)
     .add(b!);
 }

@@ -12,6 +12,7 @@
 // gradients are registered by kernel name, so autograd is unchanged. REASONLAB_WASM_KERNELS=0
 // keeps tfjs-wasm's kernels (the bench and tests compare both).
 import type * as TF from "@tensorflow/tfjs";
+import { NORM_EPS, type NormKind } from "./fused/norm.js";
 
 interface WasmBackend {
   wasm: { HEAPF32: Float32Array; HEAP32: Int32Array };
@@ -192,7 +193,7 @@ function gatherKernel(fallback: KernelFunc): KernelFunc {
  */
 function normInference(args: Args): TF.TensorInfo {
   const { x, g, b } = args.inputs as { x: TF.TensorInfo; g: TF.TensorInfo; b?: TF.TensorInfo };
-  const kind = (args.attrs as { kind: "layernorm" | "rmsnorm" }).kind;
+  const kind = (args.attrs as { kind: NormKind }).kind;
   const backend = args.backend as unknown as WasmBackend;
   const D = x.shape.at(-1)!;
   const N = x.shape.reduce((a, c) => a * c, 1) / D;
@@ -202,7 +203,7 @@ function normInference(args: Args): TF.TensorInfo {
   const [xo, go, yo] = [at(x), at(g), at(y)];
   const bo = b ? at(b) : -1;
   const f = Math.fround;
-  const eps = f(kind === "layernorm" ? 1e-5 : 1e-6);
+  const eps = f(NORM_EPS[kind]);
   for (let r = 0; r < N; r++) {
     const row = xo + r * D;
     const out = yo + r * D;
@@ -232,7 +233,7 @@ function normInference(args: Args): TF.TensorInfo {
  */
 export function wasmNormInference(
   tf: typeof TF,
-): ((x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: "layernorm" | "rmsnorm") => TF.Tensor) | null {
+): ((x: TF.Tensor, g: TF.Tensor, b: TF.Tensor | null, kind: NormKind) => TF.Tensor) | null {
   if (!enabled || !installed.has(tf) || tf.getBackend() !== "wasm") return null;
   if ((tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0) return null;
   return (x, g, b, kind) =>
