@@ -207,11 +207,13 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64, joinD
       // Ended rows leave the caches when requests join or once they are a quarter of the batch;
       // until then they decode padding, which costs less than copying the caches each time a row ends
       const alive = live.flatMap((l, i) => (l.row.done ? [] : [i]));
-      const free = maxRows - alive.length;
+      // the waiting requests that fit, in order (the first always fits an empty batch), and their rows
+      let fitting = 0;
       let fit = 0;
       for (const w of waiting) {
-        if (fit + rowsOf(w) > free) break;
+        if (fit + rowsOf(w) > maxRows - alive.length && (alive.length > 0 || fitting > 0)) break;
         fit += rowsOf(w);
+        fitting++;
       }
       if (fit === 0) roomSince = null;
       else roomSince ??= step;
@@ -225,16 +227,8 @@ export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64, joinD
         next = kept;
       }
       if (join) {
-        const joining: Request[] = [];
-        let rows = live.length;
-        while (waiting.length > 0) {
-          const n = rowsOf(waiting[0]!);
-          if (rows > 0 && rows + n > maxRows) break;
-          joining.push(waiting.shift()!);
-          rows += n;
-        }
         roomSince = null;
-        const joined = prefill(joining);
+        const joined = prefill(waiting.splice(0, fitting));
         cache = merge(cache, joined.cache);
         live = [...live, ...joined.rows];
         // every row's cache ends at the last column: what is left of its own length is padding
