@@ -94,11 +94,10 @@ const settings = [
   [8, 1],
 ] as const;
 
-/** samples/s and tokens/s of one evaluation. */
+/** Samples per second of one evaluation. */
 async function time(model: Completer, count: number, samples: number, temperature: number) {
   const out = await evaluateMath(suite(count, samples, temperature), model);
-  const tokens = out.samples.reduce((n, s) => n + Number((s.meta as { tokens?: number }).tokens ?? 0), 0);
-  return { samples: out.samples.length / out.seconds, tokens: tokens / out.seconds };
+  return out.samples.length / out.seconds;
 }
 
 // a cold path runs at up to half speed until V8 has compiled its code; the server's (its HTTP
@@ -113,8 +112,8 @@ for (let r = 1; r <= rounds; r++) {
     for (const [label, model] of paths) {
       const t = await time(model, items, samples, temperature);
       const key = `${label}|${samples}`;
-      rates.set(key, [...(rates.get(key) ?? []), t.samples]);
-      line.push(`${label} ${t.samples.toFixed(1)}`);
+      rates.set(key, [...(rates.get(key) ?? []), t]);
+      line.push(`${label} ${t.toFixed(1)}`);
     }
     const [mine, , own] = paths.map(([label]) => rates.get(`${label}|${samples}`)!.at(-1)!);
     console.log(
