@@ -54,11 +54,26 @@ export interface Engine {
     events?: SampleEvents,
   ): Promise<Completion[]>;
   /** Rows decoding now, requests waiting to join, and the most rows decoded together so far. */
-  load(): { rows: number; waiting: number; peak: number };
+  load(): EngineLoad;
   close(): Promise<void>;
 }
+export interface EngineLoad {
+  rows: number;
+  waiting: number;
+  peak: number;
+}
+export interface EngineOptions {
+  /** Rows decoded together at most; requests beyond wait their turn. */
+  maxRows?: number;
+  /** Decode steps that waiting requests which fit wait for others to join with them. */
+  joinDelay?: number;
+}
 
-export function createEngine(model: Model, tok: Tokenizer, { maxRows = 64, joinDelay = 8 } = {}): Engine {
+export function createEngine(
+  model: Model,
+  tok: Tokenizer,
+  { maxRows = 64, joinDelay = 8 }: EngineOptions = {},
+): Engine {
   const { tf, config } = model;
   const V = config.vocabSize;
   const pad = tok.special["<|pad|>"];

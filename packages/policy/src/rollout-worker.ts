@@ -1,14 +1,21 @@
 // The body of a helper worker thread (see rollouts.ts): its own tfjs backend and a copy of the
-// policy's weights, sampling rollouts or computing a batch's gradients on request. Messages are
-// handled strictly in order, so weights sent before a request are the weights it uses.
+// policy's weights, sampling rollouts or computing a batch's gradients on request, or serving the
+// server's generations (engine-pool.ts). Messages are handled strictly in order, so weights sent
+// before a request are the weights it uses.
 import { parentPort, workerData } from "node:worker_threads";
 import { type BackendName, loadBackend } from "./backend.js";
+import { createEngine, type Engine, type EngineOptions } from "./engine.js";
 import { batchGradients, initModel, type Model, type ModelConfig } from "./model.js";
 import type { WorkerReply, WorkerRequest } from "./rollouts.js";
 import { sample } from "./sample.js";
 import { createTokenizer, type Tokenizer, type TokenizerData } from "./tokenizer.js";
 
-const init = workerData as { backend: BackendName; config: ModelConfig; tokenizer: TokenizerData };
+const init = workerData as {
+  backend: BackendName;
+  config: ModelConfig;
+  tokenizer: TokenizerData;
+  engine?: EngineOptions;
+};
 const port = parentPort!;
 
 async function start(): Promise<{ model: Model; tok: Tokenizer }> {
@@ -19,8 +26,11 @@ async function start(): Promise<{ model: Model; tok: Tokenizer }> {
 const ready = start();
 let queue: Promise<void> = Promise.resolve();
 
-async function handle(msg: WorkerRequest): Promise<WorkerReply | null> {
+async function handle(
+  msg: Exclude<WorkerRequest, { type: "cancel" | "complete" }>,
+): Promise<WorkerReply | null> {
   const { model, tok } = await ready;
+  if (msg.type === "ready") return { type: "ready", id: msg.id };
   if (msg.type === "weights") {
     const { tf } = model;
     for (const [i, name] of msg.names.entries()) {
@@ -48,21 +58,55 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply | null> {
   return { type: "completions", id: msg.id, completions: await sample(model, tok, msg.prompts, msg.options) };
 }
 
+/** Replies to `msg` with `reply`, or with the error it failed with. */
+async function answer(
+  msg: Exclude<WorkerRequest, { type: "cancel" }>,
+  reply: () => Promise<WorkerReply | null>,
+) {
+  try {
+    const r = await reply();
+    if (r) port.postMessage(r, r.type === "grads" ? r.arrays.map((a) => a.buffer as ArrayBuffer) : []);
+  } catch (error) {
+    port.postMessage({
+      type: "error",
+      id: msg.type === "weights" ? null : msg.id,
+      message: (error as Error).stack ?? String(error),
+    } satisfies WorkerReply);
+  }
+}
+
+// The server's generations (`complete`) share one running batch (engine.ts) and are answered as
+// each finishes, not in order; cancelling one stops its rows at their next token.
+let engine: Engine | null = null;
+const cancels = new Map<number, AbortController>();
+
+async function complete(msg: Extract<WorkerRequest, { type: "complete" }>): Promise<WorkerReply> {
+  const { model, tok } = await ready;
+  engine ??= createEngine(model, tok, init.engine);
+  const cancel = cancels.get(msg.id)!;
+  try {
+    const completions = await engine.complete(msg.prompts, msg.options, {
+      signal: cancel.signal,
+      ...(msg.stream
+        ? {
+            onToken: (row, token, text) =>
+              port.postMessage({ type: "token", id: msg.id, row, token, text } satisfies WorkerReply),
+          }
+        : {}),
+    });
+    return { type: "completions", id: msg.id, completions, load: engine.load() };
+  } finally {
+    cancels.delete(msg.id);
+  }
+}
+
 port.on("message", (msg: WorkerRequest) => {
-  queue = queue.then(async () => {
-    try {
-      const reply = await handle(msg);
-      if (reply)
-        port.postMessage(
-          reply,
-          reply.type === "grads" ? reply.arrays.map((a) => a.buffer as ArrayBuffer) : [],
-        );
-    } catch (error) {
-      port.postMessage({
-        type: "error",
-        id: msg.type === "weights" ? null : msg.id,
-        message: (error as Error).stack ?? String(error),
-      } satisfies WorkerReply);
-    }
-  });
+  if (msg.type === "cancel") return void cancels.get(msg.id)?.abort();
+  // a cancel may come while the generation waits its turn
+  if (msg.type === "complete") cancels.set(msg.id, new AbortController());
+  // in order, so weights sent before a request are the weights it uses; a generation only starts
+  // in turn, and the next message does not wait for it to end
+  queue = queue.then(() =>
+    msg.type === "complete" ? void answer(msg, () => complete(msg)) : answer(msg, () => handle(msg)),
+  );
 });

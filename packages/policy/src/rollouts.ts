@@ -8,8 +8,15 @@ import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import type { Backend } from "./backend.js";
 import { type Batch, splitBatch } from "./data.js";
+import type { EngineLoad, EngineOptions } from "./engine.js";
 import { batchGradients, type Model } from "./model.js";
-import { type Completion, type SampleOptionsInput, sample } from "./sample.js";
+import {
+  type Completion,
+  type SampleEvents,
+  type SampleOptionsInput,
+  sample,
+  type TokenChoice,
+} from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
 export interface RolloutSampler {
@@ -31,15 +38,22 @@ export function inlineSampler(model: Model, tok: Tokenizer): RolloutSampler {
 export type WorkerRequest =
   | { type: "weights"; names: string[]; arrays: Float32Array[] }
   | { type: "sample"; id: number; prompts: number[][]; options: SampleOptionsInput }
-  | { type: "grads"; id: number; batch: Batch };
+  | { type: "grads"; id: number; batch: Batch }
+  | { type: "complete"; id: number; prompts: number[][]; options: SampleOptionsInput; stream: boolean }
+  | { type: "cancel"; id: number }
+  | { type: "ready"; id: number };
 export type WorkerReply =
-  | { type: "completions"; id: number; completions: Completion[] }
+  | { type: "ready"; id: number }
+  | { type: "completions"; id: number; completions: Completion[]; load?: EngineLoad }
+  | { type: "token"; id: number; row: number; token: TokenChoice; text: string }
   | { type: "grads"; id: number; loss: number; names: string[]; arrays: Float32Array[] }
   | { type: "error"; id: number | null; message: string };
-type Answer = Exclude<WorkerReply, { type: "error" }>;
+type Answer = Exclude<WorkerReply, { type: "error" | "token" }>;
 type Ask =
   | { type: "sample"; prompts: number[][]; options: SampleOptionsInput }
-  | { type: "grads"; batch: Batch };
+  | { type: "grads"; batch: Batch }
+  | { type: "complete"; prompts: number[][]; options: SampleOptionsInput; stream: boolean }
+  | { type: "ready" };
 
 /**
  * tsx's loader for the worker's TypeScript: the ESM build of its register API, found from here so
@@ -62,18 +76,28 @@ export const usesWorker = (mode: z.infer<typeof WorkerMode>, backendName: string
 
 /**
  * A worker thread with its own tfjs backend and a copy of the model (rollout-worker.ts), which
- * samples rollouts or computes gradients on request, strictly in the order asked.
+ * samples rollouts or computes gradients on request, strictly in the order asked, or serves
+ * generations from a running batch of its own (`complete`, with `engine`'s options; engine-pool.ts).
  */
-export function startWorker(backend: Backend, model: Model, tok: Tokenizer, what: string) {
+export function startWorker(
+  backend: { name: string },
+  model: Model,
+  tok: Tokenizer,
+  what: string,
+  { engine }: { engine?: EngineOptions } = {},
+) {
   if (!workerBackend(backend.name))
     throw new Error(
       `${what}: "worker" runs on the CPU backends (wasm, cpu), not ${backend.name}; use "inline" there, or "auto" for one config that runs on both`,
     );
   const worker = new Worker(workerBootstrap(new URL("./rollout-worker.ts", import.meta.url)), {
     eval: true,
-    workerData: { backend: backend.name, config: model.config, tokenizer: tok.toJSON() },
+    workerData: { backend: backend.name, config: model.config, tokenizer: tok.toJSON(), engine },
   });
-  const pending = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (a: Answer) => void; reject: (e: Error) => void; onToken?: SampleEvents["onToken"] }
+  >();
   let nextId = 0;
   let failure: Error | null = null;
   const failAll = (error: Error) => {
@@ -86,6 +110,7 @@ export function startWorker(backend: Backend, model: Model, tok: Tokenizer, what
       return failAll(new Error(`${what} worker: ${reply.message}`));
     const p = pending.get(reply.id!);
     if (!p) return;
+    if (reply.type === "token") return p.onToken?.(reply.row, reply.token, reply.text);
     pending.delete(reply.id!);
     if (reply.type === "error") p.reject(new Error(`${what} worker: ${reply.message}`));
     else p.resolve(reply);
@@ -104,12 +129,20 @@ export function startWorker(backend: Backend, model: Model, tok: Tokenizer, what
         arrays.map((a) => a.buffer),
       );
     },
-    request(msg: Ask): Promise<Answer> {
+    /** One answer per request; a completion streams its tokens to `onToken`, and `signal` cancels it. */
+    request(msg: Ask, { onToken, signal }: SampleEvents = {}): Promise<Answer> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, ...(onToken ? { onToken } : {}) });
         worker.postMessage({ ...msg, id } satisfies WorkerRequest);
+        signal?.addEventListener(
+          "abort",
+          () => worker.postMessage({ type: "cancel", id } satisfies WorkerRequest),
+          {
+            once: true,
+          },
+        );
       });
     },
     async close() {
