@@ -131,8 +131,15 @@ const serve = defineCommand({
     "max-rows": {
       type: "string",
       value: "N",
-      description: "rows (completions) decoded together; requests beyond wait to join",
+      description: "rows (completions) one engine decodes together; requests beyond wait to join",
       default: "64",
+    },
+    engines: {
+      type: "string",
+      value: "N",
+      description:
+        "engine threads on the CPU backends, each with a copy of the weights (auto: one per core, up to 8); 0 decodes on the server's thread, as on a GPU",
+      default: "auto",
     },
   },
   schema: z.object({
@@ -142,13 +149,16 @@ const serve = defineCommand({
     name: z.string().min(1),
     backend: BackendName,
     maxRows: z.coerce.number().int().min(1).max(4096),
+    engines: z.union([z.literal("auto"), z.coerce.number().int().min(0).max(256)], {
+      error: "give a number of engine threads (0 to 256), or auto",
+    }),
     args: z.array(z.string()).max(0),
   }),
   examples: [
     "reasonlab serve --checkpoint runs/<sft-run> --port 8000",
     "OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_API_KEY=none your-client",
   ],
-  async run({ checkpoint, host, port, name, backend, maxRows }) {
+  async run({ checkpoint, host, port, name, backend, maxRows, engines }) {
     const { loadBackend } = await import("./backend.js");
     const { loadCheckpoint, resolveCheckpoint } = await import("./checkpoint.js");
     const { startServer } = await import("./serve.js");
@@ -157,9 +167,14 @@ const serve = defineCommand({
     const { model, tokenizer } = loadCheckpoint(tf, dir);
     const server = await startServer(
       { model, tokenizer, id: name },
-      { host, port, maxRows, log: (l) => console.log(l) },
+      { host, port, maxRows, ...(engines === "auto" ? {} : { engines }), log: (l) => console.log(l) },
     );
-    console.log(`serving ${dir} as '${name}' on ${server.url} (${ran} on ${device}); Ctrl-C stops it`);
+    const threads = server.engines
+      ? `${server.engines} engine thread${server.engines > 1 ? "s" : ""}`
+      : "one engine";
+    console.log(
+      `serving ${dir} as '${name}' on ${server.url} (${ran} on ${device}, ${threads}); Ctrl-C stops it`,
+    );
     await new Promise(() => {});
   },
 });

@@ -1,19 +1,23 @@
 // An OpenAI-compatible HTTP server for a policy checkpoint, on Hono: /v1/models,
 // /v1/chat/completions and /v1/completions, streaming over SSE. Requests are validated with zod and
-// answered with the OpenAI error shape. Generations share one running batch (engine.ts: requests
-// join and leave at token granularity, each getting what it would get alone), and a streamed
-// generation stops when its client goes away.
+// answered with the OpenAI error shape. Generations share a running batch (engine.ts: requests
+// join and leave at token granularity, each getting what it would get alone), one per engine
+// thread on the CPU backends (engine-pool.ts), and a streamed generation stops when its client
+// goes away.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { type ChatMessage, renderChat } from "./chat.js";
-import { createEngine } from "./engine.js";
+import { createEngine, type Engine } from "./engine.js";
+import { enginePool } from "./engine-pool.js";
 import type { Model } from "./model.js";
+import { workerBackend } from "./rollouts.js";
 import type { Completion, SampleOptionsInput, TokenChoice } from "./sample.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -112,6 +116,8 @@ export interface ServerHandle {
   readonly served: number;
   /** The most completions decoded together in one batch so far. */
   readonly peakRows: number;
+  /** Engine threads decoding (0: one engine on the server's own thread). */
+  readonly engines: number;
 }
 
 export async function startServer(
@@ -121,13 +127,35 @@ export async function startServer(
     port = 8000,
     log = (_: string) => {},
     maxRows = 64,
-  }: { host?: string; port?: number; log?: (line: string) => void; maxRows?: number } = {},
+    engines,
+  }: {
+    host?: string;
+    port?: number;
+    log?: (line: string) => void;
+    /** Rows one engine decodes together; requests beyond wait their turn. */
+    maxRows?: number;
+    /**
+     * Engine threads, each with a copy of the weights and a running batch of its own (the CPU
+     * backends; default one per core, up to 8: requests are split between them, so more make
+     * small batches); 0 runs one engine on the server's own thread, as the GPU backends do.
+     */
+    engines?: number;
+  } = {},
 ): Promise<ServerHandle> {
   const { model, tokenizer: tok, id } = policy;
   const created = Math.floor(Date.now() / 1000);
   let served = 0;
-  /** Every generation's rows in one running batch, up to maxRows; requests beyond wait their turn. */
-  const engine = createEngine(model, tok, { maxRows });
+  const backend = model.tf.getBackend();
+  const threads = engines ?? (workerBackend(backend) ? Math.min(availableParallelism(), 8) : 0);
+  if (threads > 0 && !workerBackend(backend))
+    throw new Error(
+      `engine threads run on the CPU backends (wasm, cpu); on ${backend} the engine runs on the server's own thread (engines 0)`,
+    );
+  /** Every generation's rows join a running batch of up to maxRows; requests beyond wait their turn. */
+  const engine: Engine =
+    threads > 0
+      ? await enginePool(model, tok, { engines: threads, maxRows })
+      : createEngine(model, tok, { maxRows });
 
   /**
    * Answers with a server-sent event stream: `write` sends a chunk carrying the completion's id,
@@ -387,6 +415,9 @@ export async function startServer(
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
     s.once("error", reject);
+  }).catch(async (error) => {
+    await engine.close(); // the port was taken: the engine threads go too
+    throw error;
   });
   const address = server.address() as AddressInfo;
   return {
@@ -401,5 +432,6 @@ export async function startServer(
     get peakRows() {
       return engine.load().peak;
     },
+    engines: threads,
   };
 }
