@@ -1,8 +1,9 @@
 // Eval throughput for a tiny model on CPU: samples/s for greedy and sampled suites, in-process
-// and through the OpenAI-compatible server (in this process, and in a process of its own as users
-// run it). A shared machine's speed drifts by half from one minute to the next, so every path is
-// warmed up first, then the paths take turns round after round, and each round's server/in-process
-// ratio is printed from runs a few seconds apart.
+// and through the OpenAI-compatible server in a process of its own, as users run it, with its
+// engine on the server's thread (as on a GPU), in one engine thread, and in one per core. A shared
+// machine's speed drifts by half from one minute to the next, so every path is warmed up first,
+// then the paths take turns round after round, and each round's server/in-process ratios are
+// printed from runs a few seconds apart.
 // `npm run bench -w @reasonlab/eval -- [--backend wasm] [--rounds 5] [--items 200]`.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -15,9 +16,7 @@ import {
   disposeModel,
   initModel,
   loadBackend,
-  loadCheckpoint,
   saveCheckpoint,
-  startServer,
 } from "@reasonlab/policy";
 import { evaluateMath } from "../src/evaluate.js";
 import { type Completer, checkpointModel, endpointModel } from "../src/models.js";
@@ -64,31 +63,37 @@ console.log(
     `${items} items, 48 new tokens max; ${rounds} rounds after a warm-up`,
 );
 const local = await checkpointModel(dir, backend);
-const server = await startServer({ ...loadCheckpoint(tf, dir), id: "bench" }, { port: 0 });
-// 64 requests in flight per chunk of the suite, as many prompts as the in-process batch: the
-// server batches them together
-const remote = await endpointModel({ model: "bench", baseURL: server.url, apiKey: "x", concurrency: 64 });
-const child = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    path.join(path.dirname(new URL(import.meta.url).pathname), "serve-child.ts"),
-    dir,
-    backend,
-  ],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const childUrl = await new Promise<string>((resolve, reject) => {
-  child.stdout!.on("data", (d: Buffer) => resolve(d.toString().trim()));
-  child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
-});
-const separate = await endpointModel({ model: "bench", baseURL: childUrl, apiKey: "x", concurrency: 64 });
-const paths = [
+const children: ReturnType<typeof spawn>[] = [];
+/** `reasonlab serve` in a process of its own, with `engines` threads (auto: one per core). */
+async function server(engines: string): Promise<Completer> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.join(path.dirname(new URL(import.meta.url).pathname), "serve-child.ts"),
+      dir,
+      backend,
+      engines,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  children.push(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => resolve(d.toString().trim()));
+    child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
+  });
+  // 64 requests in flight per chunk of the suite, as many prompts as the in-process batch: the
+  // server batches them together
+  return endpointModel({ model: "bench", baseURL: url, apiKey: "x", concurrency: 64 });
+}
+const cores = os.availableParallelism();
+const paths: [string, Completer][] = [
   ["in-process", local],
-  ["server, same process", remote],
-  ["server, own process", separate],
-] as const;
+  ["server, engine on its thread", await server("0")],
+  ["server, 1 engine thread", await server("1")],
+  [`server, ${cores} engine threads`, await server("auto")],
+];
 const settings = [
   [1, 0],
   [8, 1],
@@ -115,31 +120,32 @@ for (let r = 1; r <= rounds; r++) {
       rates.set(key, [...(rates.get(key) ?? []), t]);
       line.push(`${label} ${t.toFixed(1)}`);
     }
-    const [mine, , own] = paths.map(([label]) => rates.get(`${label}|${samples}`)!.at(-1)!);
+    const mine = rates.get(`in-process|${samples}`)!.at(-1)!;
+    const shares = paths
+      .slice(1)
+      .map(([label]) => `${((100 * rates.get(`${label}|${samples}`)!.at(-1)!) / mine).toFixed(0)}%`);
     console.log(
-      `round ${r}  samples/item ${samples}  samples/s: ${line.join(", ")}  own process / in-process ${((100 * own!) / mine!).toFixed(0)}%`,
+      `round ${r}  samples/item ${samples}  samples/s: ${line.join(", ")}  servers / in-process ${shares.join(", ")}`,
     );
   }
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
-  "\nsamples/s, median of the rounds [range]; own process as a share of in-process, round by round",
+  "\nsamples/s, median of the rounds [range]; each server as a share of in-process, round by round",
 );
 for (const [samples] of settings) {
+  const mine = rates.get(`in-process|${samples}`)!;
   for (const [label] of paths) {
     const xs = rates.get(`${label}|${samples}`)!;
+    const shares =
+      label === "in-process"
+        ? ""
+        : `  ${xs.map((x, i) => `${((100 * x) / mine[i]!).toFixed(0)}%`).join(", ")}`;
     console.log(
-      `${label.padEnd(22)} samples/item ${samples}  ${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}, ${Math.max(...xs).toFixed(1)}]`,
+      `${label.padEnd(30)} samples/item ${samples}  ${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}, ${Math.max(...xs).toFixed(1)}]${shares}`,
     );
   }
-  const shares = rates
-    .get(`in-process|${samples}`)!
-    .map((x, i) => rates.get(`server, own process|${samples}`)![i]! / x);
-  console.log(
-    `${"own process / in-process".padEnd(22)} samples/item ${samples}  ${shares.map((s) => `${(100 * s).toFixed(0)}%`).join(", ")}`,
-  );
 }
 await local.close();
-await server.close();
-child.kill("SIGTERM");
+for (const child of children) child.kill("SIGTERM");
 fs.rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 // The policy server in a process of its own, as users run it (`reasonlab serve`): prints its URL.
 import { loadBackend, loadCheckpoint, startServer } from "@reasonlab/policy";
 
-const [dir, backend = "wasm"] = process.argv.slice(2);
+const [dir, backend = "wasm", engines = "auto"] = process.argv.slice(2);
 const { tf } = await loadBackend(backend as never);
-const server = await startServer({ ...loadCheckpoint(tf, dir!), id: "bench" }, { port: 0 });
+const server = await startServer(
+  { ...loadCheckpoint(tf, dir!), id: "bench" },
+  { port: 0, ...(engines === "auto" ? {} : { engines: Number(engines) }) },
+);
 console.log(server.url);
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
