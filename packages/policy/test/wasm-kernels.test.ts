@@ -1,6 +1,6 @@
 // The JavaScript kernels in front of tfjs-wasm's (src/wasm-kernels.ts) must give what tfjs-wasm's
-// own kernels give, to the bit: transposes, sums, gathers and so a whole training step. Each case
-// runs twice in this process, with the kernels off and on.
+// own kernels give, to the bit: transposes, sums, gathers, slices and so a whole training step.
+// Each case runs twice in this process, with the kernels off and on.
 import { uniformStream } from "@reasonlab/env-math";
 import type * as TF from "@tensorflow/tfjs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -108,6 +108,26 @@ describe("wasm kernels in JavaScript", () => {
     for (const on of [false, true]) {
       setWasmKernels(on);
       expect(() => tf.gather(table, bad)).toThrow(/GatherV2: the index value 263 is not in \[0, 262\]/);
+    }
+  });
+
+  it("slices and splits exactly: inner parts, whole trailing axes, int32, empty parts", () => {
+    const x = random([6, 5, 9, 4], 8);
+    const ints = tf.range(0, 600, 1, "int32").reshape([20, 30]);
+    const cases: (() => TF.Tensor | TF.Tensor[])[] = [
+      () => x.slice([1, 2, 3, 1], [4, 2, 5, 2]),
+      () => x.slice([0, 3, 0, 0], [-1, 2, -1, -1]), // one run per outer index
+      () => x.reshape([30, 36]).slice([7, 0], [11, -1]), // one run
+      () => x.reshape([30, 36]).slice([0, 5], [-1, 20]),
+      () => tf.split(x, 5, 1),
+      () => tf.split(x, [1, 3], -1),
+      () => ints.slice([2, 5], [3, 7]),
+      () => tf.split(ints, [10, 0, 20], 1),
+      () => tf.range(0, 10).slice(3, 4),
+    ];
+    for (const f of cases) {
+      const [theirs, ours] = both(f);
+      expect(ours).toEqual(theirs);
     }
   });
 
