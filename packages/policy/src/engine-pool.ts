@@ -8,15 +8,20 @@ import type { Model } from "./model.js";
 import { startWorker } from "./rollouts.js";
 import type { Tokenizer } from "./tokenizer.js";
 
-/** `engines` worker threads behind one Engine; resolves once each has its backend and weights. */
+/**
+ * `engines` worker threads behind one Engine; resolves once each has its backend and weights.
+ * `load()` sums the engines' loads as of their last answers (the peak: the largest of theirs).
+ */
 export async function enginePool(
   model: Model,
   tok: Tokenizer,
   { engines, ...options }: EngineOptions & { engines: number },
+  /** Starts each thread (tests wrap it to stop one). */
+  start: typeof startWorker = startWorker,
 ): Promise<Engine> {
   const backend = { name: model.tf.getBackend() };
   const workers = Array.from({ length: engines }, () =>
-    startWorker(backend, model, tok, "engine", { engine: options }),
+    start(backend, model, tok, "engine", { engine: options }),
   );
   try {
     for (const w of workers) w.sync();
@@ -34,7 +39,12 @@ export async function enginePool(
   return {
     async complete(prompts, options, events = {}) {
       if (closed) throw new Error("the engine was closed");
-      const i = rows.indexOf(Math.min(...rows));
+      // a thread that died (it crashed, or ran out of memory) takes no more requests: the least
+      // loaded would otherwise be the dead one, failing every request sent its way
+      const open = workers.flatMap((w, i) => (w.failure ? [] : [i]));
+      if (open.length === 0)
+        throw new Error(`every engine thread stopped; the first: ${workers[0]!.failure!.message}`);
+      const i = open.reduce((a, b) => (rows[b]! < rows[a]! ? b : a));
       const n = prompts.length * (options.n ?? 1);
       rows[i]! += n;
       try {

@@ -145,6 +145,10 @@ export function startWorker(
         );
       });
     },
+    /** Why the worker stopped (it crashed, exited, failed to start, or was closed); null while it runs. */
+    get failure() {
+      return failure;
+    },
     async close() {
       failAll(new Error(`${what} worker closed`));
       await worker.terminate();

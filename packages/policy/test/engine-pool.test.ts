@@ -7,6 +7,7 @@ import { renderChat } from "../src/chat.js";
 import type { Engine } from "../src/engine.js";
 import { enginePool } from "../src/engine-pool.js";
 import { initModel } from "../src/model.js";
+import { startWorker } from "../src/rollouts.js";
 import { type Completion, type SampleOptionsInput, sample } from "../src/sample.js";
 import { byteTokenizer } from "../src/tokenizer.js";
 
@@ -98,6 +99,26 @@ describe("engine threads", () => {
     expect(shape(next)).toEqual(
       shape(await sample(model, tok, [prompt("next")], { temperature: 0, maxTokens: 5 })),
     );
+  });
+
+  it("send no more requests to a thread that stopped, and fail only when every thread has", async () => {
+    const threads: ReturnType<typeof startWorker>[] = [];
+    const own = await enginePool(model, tok, { engines: 2 }, (...args) => {
+      const w = startWorker(...args);
+      threads.push(w);
+      return w;
+    });
+    try {
+      // as a crash would: the thread's requests fail and it takes no more
+      await threads[0]!.close();
+      const ask = (seed: number) => own.complete([prompt(`seed ${seed}`)], { maxTokens: 4, seed });
+      const answers = await Promise.all([1, 2, 3, 4].map(ask));
+      expect(answers.map((a) => a.length)).toEqual([1, 1, 1, 1]);
+      await threads[1]!.close();
+      await expect(ask(5)).rejects.toThrow(/every engine thread stopped; the first: engine worker closed/);
+    } finally {
+      await own.close();
+    }
   });
 
   it("answer the requests still decoding with an error when closed, and refuse new ones", async () => {
