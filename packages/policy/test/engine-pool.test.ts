@@ -85,16 +85,12 @@ describe("engine threads", () => {
     const ask = { temperature: 1, maxTokens: 2000, seed: 1, n: 2 };
     const whole = await pool.complete([prompt("cancel me")], ask);
     for (const c of whole) expect(c.tokens.length).toBeGreaterThan(500);
+    // cancelled as soon as it is sent: the cancel follows the request to the thread, so the rows
+    // stop at their first token whatever the machine's load (mid-generation cancels: serve.test.ts)
     const controller = new AbortController();
-    let tokens = 0;
-    const cancelled = await pool.complete([prompt("cancel me")], ask, {
-      signal: controller.signal,
-      onToken: () => {
-        if (++tokens === 6) controller.abort();
-      },
-    });
-    // the thread hears of it a few tokens later
-    for (const c of cancelled) expect(c.tokens.length).toBeLessThan(100);
+    const pending = pool.complete([prompt("cancel me")], ask, { signal: controller.signal });
+    controller.abort();
+    for (const c of await pending) expect(c.tokens.length).toBeLessThanOrEqual(1);
     const next = await pool.complete([prompt("next")], { temperature: 0, maxTokens: 5 });
     expect(shape(next)).toEqual(
       shape(await sample(model, tok, [prompt("next")], { temperature: 0, maxTokens: 5 })),
