@@ -155,20 +155,15 @@ export function createEngine(
     // width, and the rows are copied here anyway
     const trim = Math.min(...rows.map((r) => r.pad));
     const L = cache.length - trim;
-    // a copy of each kept row (tfjs-wasm gathers 4-D tensors element by element in JavaScript,
-    // 34 ms a compaction at 60 rows; wasm-kernels.ts copies rows), then the columns cut from
-    // [rows * heads, L * hd], a copy per row and head (as 4-D, tfjs-wasm copies hd floats at a time)
+    // a copy of each kept row, then of each row and head's kept columns (on wasm, wasm-kernels.ts
+    // copies both in runs: tfjs-wasm gathered 4-D tensors element by element, 34 ms a compaction
+    // at 60 rows)
     const idx = tf.tensor1d(Int32Array.from(keep), "int32");
     const cut = (t: TF.Tensor) =>
       tf.keep(
         tf.tidy(() => {
-          const [, H, Lt, hd] = t.shape as [number, number, number, number];
           const kept = tf.gather(t, idx);
-          if (!trim) return kept;
-          return kept
-            .reshape([keep.length * H, Lt * hd])
-            .slice([0, trim * hd], [-1, L * hd])
-            .reshape([keep.length, H, L, hd]);
+          return trim ? kept.slice([0, 0, trim, 0], [-1, -1, L, -1]) : kept;
         }),
       );
     const next: KvCache = { k: cache.k.map(cut), v: cache.v.map(cut), length: L };
