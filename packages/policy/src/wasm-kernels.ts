@@ -215,12 +215,15 @@ function copySlice(backend: WasmBackend, x: TF.TensorInfo, begin: number[], size
   return out;
 }
 
+/** Whether copySlice takes x: float32 or int32, with at least one axis. */
+const sliceable = (x: TF.TensorInfo) =>
+  enabled && x.shape.length > 0 && (x.dtype === "float32" || x.dtype === "int32");
+
 function sliceKernel(tf: typeof TF, fallback: KernelFunc): KernelFunc {
   return (args: Args) => {
     const x = args.inputs.x as TF.TensorInfo;
     const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
-    if (!enabled || x.shape.length === 0 || !(x.dtype === "float32" || x.dtype === "int32"))
-      return fallback(args);
+    if (!sliceable(x)) return fallback(args);
     const [b, z] = tf.slice_util.parseSliceParams(x as TF.Tensor, begin, size) as [number[], number[]];
     return copySlice(args.backend as unknown as WasmBackend, x, b, z);
   };
@@ -230,8 +233,7 @@ function splitKernel(tf: typeof TF, fallback: KernelFunc): KernelFunc {
   return (args: Args) => {
     const x = args.inputs.x as TF.TensorInfo;
     const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
-    if (!enabled || x.shape.length === 0 || !(x.dtype === "float32" || x.dtype === "int32"))
-      return fallback(args);
+    if (!sliceable(x)) return fallback(args);
     const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = tf.backend_util.prepareSplitSize(x as TF.Tensor, numOrSizeSplits, ax);
     const begin = x.shape.map(() => 0);
