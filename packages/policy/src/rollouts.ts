@@ -49,11 +49,13 @@ export type WorkerReply =
   | { type: "grads"; id: number; loss: number; names: string[]; arrays: Float32Array[] }
   | { type: "error"; id: number | null; message: string };
 type Answer = Exclude<WorkerReply, { type: "error" | "token" }>;
+/** A request as `request` takes it: every kind that gets an answer, without the id it is given. */
 type Ask =
-  | { type: "sample"; prompts: number[][]; options: SampleOptionsInput }
-  | { type: "grads"; batch: Batch }
-  | { type: "complete"; prompts: number[][]; options: SampleOptionsInput; stream: boolean }
-  | { type: "ready" };
+  Exclude<WorkerRequest, { type: "weights" | "cancel" }> extends infer R
+    ? R extends unknown
+      ? Omit<R, "id">
+      : never
+    : never;
 
 /**
  * tsx's loader for the worker's TypeScript: the ESM build of its register API, found from here so
