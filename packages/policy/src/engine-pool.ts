@@ -49,7 +49,13 @@ export async function enginePool(
       rows[i]! += n;
       try {
         const reply = await workers[i]!.request(
-          { type: "complete", prompts: prompts.map((p) => [...p]), options, stream: !!events.onToken },
+          {
+            type: "complete",
+            prompts: prompts.map((p) => [...p]),
+            options,
+            stream: !!events.onToken,
+            cancelled: !!events.signal?.aborted,
+          },
           events,
         );
         if (reply.type !== "completions") throw new Error(`engine worker: answered ${reply.type}`);

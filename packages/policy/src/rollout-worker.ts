@@ -103,7 +103,11 @@ async function complete(msg: Extract<WorkerRequest, { type: "complete" }>): Prom
 port.on("message", (msg: WorkerRequest) => {
   if (msg.type === "cancel") return void cancels.get(msg.id)?.abort();
   // a cancel may come while the generation waits its turn
-  if (msg.type === "complete") cancels.set(msg.id, new AbortController());
+  if (msg.type === "complete") {
+    const cancel = new AbortController();
+    if (msg.cancelled) cancel.abort();
+    cancels.set(msg.id, cancel);
+  }
   // in order, so weights sent before a request are the weights it uses; a generation only starts
   // in turn, and the next message does not wait for it to end
   queue = queue.then(() =>

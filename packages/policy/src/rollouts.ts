@@ -39,7 +39,15 @@ export type WorkerRequest =
   | { type: "weights"; names: string[]; arrays: Float32Array[] }
   | { type: "sample"; id: number; prompts: number[][]; options: SampleOptionsInput }
   | { type: "grads"; id: number; batch: Batch }
-  | { type: "complete"; id: number; prompts: number[][]; options: SampleOptionsInput; stream: boolean }
+  | {
+      type: "complete";
+      id: number;
+      prompts: number[][];
+      options: SampleOptionsInput;
+      stream: boolean;
+      /** Cancelled before it was sent: its rows end before their first token. */
+      cancelled: boolean;
+    }
   | { type: "cancel"; id: number }
   | { type: "ready"; id: number };
 export type WorkerReply =
@@ -138,13 +146,14 @@ export function startWorker(
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, ...(onToken ? { onToken } : {}) });
         worker.postMessage({ ...msg, id } satisfies WorkerRequest);
-        signal?.addEventListener(
-          "abort",
-          () => worker.postMessage({ type: "cancel", id } satisfies WorkerRequest),
-          {
-            once: true,
-          },
-        );
+        // a signal aborted before the request was sent travels in it (`cancelled`): a cancel
+        // message sent after it could reach the thread once decoding had begun
+        if (signal && !signal.aborted)
+          signal.addEventListener(
+            "abort",
+            () => worker.postMessage({ type: "cancel", id } satisfies WorkerRequest),
+            { once: true },
+          );
       });
     },
     /** Why the worker stopped (it crashed, exited, failed to start, or was closed); null while it runs. */

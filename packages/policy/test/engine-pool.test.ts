@@ -85,12 +85,19 @@ describe("engine threads", () => {
     const ask = { temperature: 1, maxTokens: 2000, seed: 1, n: 2 };
     const whole = await pool.complete([prompt("cancel me")], ask);
     for (const c of whole) expect(c.tokens.length).toBeGreaterThan(500);
-    // cancelled as soon as it is sent: the cancel follows the request to the thread, so the rows
-    // stop at their first token whatever the machine's load (mid-generation cancels: serve.test.ts)
-    const controller = new AbortController();
-    const pending = pool.complete([prompt("cancel me")], ask, { signal: controller.signal });
-    controller.abort();
-    for (const c of await pending) expect(c.tokens.length).toBeLessThanOrEqual(1);
+    // cancelled before it is sent: the request carries it, so the rows end before their first token
+    const before = new AbortController();
+    before.abort();
+    const none = await pool.complete([prompt("cancel me")], ask, { signal: before.signal });
+    expect(none.map((c) => c.tokens.length)).toEqual([0, 0]);
+    // cancelled mid-generation: the cancel message reaches the thread while it decodes
+    const during = new AbortController();
+    const cancelled = await pool.complete([prompt("cancel me")], ask, {
+      signal: during.signal,
+      onToken: () => during.abort(),
+    });
+    for (const [i, c] of cancelled.entries())
+      expect(c.tokens.length).toBeLessThan(whole[i]!.tokens.length / 2);
     const next = await pool.complete([prompt("next")], { temperature: 0, maxTokens: 5 });
     expect(shape(next)).toEqual(
       shape(await sample(model, tok, [prompt("next")], { temperature: 0, maxTokens: 5 })),
