@@ -64,8 +64,11 @@ console.log(
 );
 const local = await checkpointModel(dir, backend);
 const children: ReturnType<typeof spawn>[] = [];
-/** `reasonlab serve` in a process of its own, with `engines` threads (auto: one per core). */
-async function server(engines: string): Promise<Completer> {
+/**
+ * `reasonlab serve` in a process of its own, with `engines` threads (auto: its default), labelled
+ * by the engine threads it reports.
+ */
+async function server(engines: string): Promise<[string, Completer]> {
   const child = spawn(
     process.execPath,
     [
@@ -79,20 +82,21 @@ async function server(engines: string): Promise<Completer> {
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", (d: Buffer) => resolve(d.toString().trim()));
+  const started = await new Promise<{ url: string; engines: number }>((resolve, reject) => {
+    child.stdout!.on("data", (d: Buffer) => resolve(JSON.parse(d.toString())));
     child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
   });
+  const n = started.engines;
+  const label = n === 0 ? "server, engine on its thread" : `server, ${n} engine thread${n > 1 ? "s" : ""}`;
   // 64 requests in flight per chunk of the suite, as many prompts as the in-process batch: the
   // server batches them together
-  return endpointModel({ model: "bench", baseURL: url, apiKey: "x", concurrency: 64 });
+  return [label, await endpointModel({ model: "bench", baseURL: started.url, apiKey: "x", concurrency: 64 })];
 }
-const cores = os.availableParallelism();
 const paths: [string, Completer][] = [
   ["in-process", local],
-  ["server, engine on its thread", await server("0")],
-  ["server, 1 engine thread", await server("1")],
-  [`server, ${cores} engine threads`, await server("auto")],
+  await server("0"),
+  await server("1"),
+  await server("auto"),
 ];
 const settings = [
   [1, 0],
@@ -110,20 +114,19 @@ async function time(model: Completer, count: number, samples: number, temperatur
 for (const [, model] of paths)
   for (const [samples, temperature] of settings) await time(model, items, samples, temperature);
 
-const rates = new Map<string, number[]>();
+/** Samples/s per setting, path and round (in-process is path 0; a label can repeat, a path not). */
+const rates = settings.map(() => paths.map(() => [] as number[]));
+const share = (x: number, mine: number) => `${((100 * x) / mine).toFixed(0)}%`;
 for (let r = 1; r <= rounds; r++) {
-  for (const [samples, temperature] of settings) {
+  for (const [s, [samples, temperature]] of settings.entries()) {
     const line: string[] = [];
-    for (const [label, model] of paths) {
+    for (const [p, [label, model]] of paths.entries()) {
       const t = await time(model, items, samples, temperature);
-      const key = `${label}|${samples}`;
-      rates.set(key, [...(rates.get(key) ?? []), t]);
+      rates[s]![p]!.push(t);
       line.push(`${label} ${t.toFixed(1)}`);
     }
-    const mine = rates.get(`in-process|${samples}`)!.at(-1)!;
-    const shares = paths
-      .slice(1)
-      .map(([label]) => `${((100 * rates.get(`${label}|${samples}`)!.at(-1)!) / mine).toFixed(0)}%`);
+    const now = rates[s]!.map((xs) => xs.at(-1)!);
+    const shares = now.slice(1).map((x) => share(x, now[0]!));
     console.log(
       `round ${r}  samples/item ${samples}  samples/s: ${line.join(", ")}  servers / in-process ${shares.join(", ")}`,
     );
@@ -133,14 +136,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   "\nsamples/s, median of the rounds [range]; each server as a share of in-process, round by round",
 );
-for (const [samples] of settings) {
-  const mine = rates.get(`in-process|${samples}`)!;
-  for (const [label] of paths) {
-    const xs = rates.get(`${label}|${samples}`)!;
-    const shares =
-      label === "in-process"
-        ? ""
-        : `  ${xs.map((x, i) => `${((100 * x) / mine[i]!).toFixed(0)}%`).join(", ")}`;
+for (const [s, [samples]] of settings.entries()) {
+  const mine = rates[s]![0]!;
+  for (const [p, [label]] of paths.entries()) {
+    const xs = rates[s]![p]!;
+    const shares = p === 0 ? "" : `  ${xs.map((x, i) => share(x, mine[i]!)).join(", ")}`;
     console.log(
       `${label.padEnd(30)} samples/item ${samples}  ${median(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}, ${Math.max(...xs).toFixed(1)}]${shares}`,
     );

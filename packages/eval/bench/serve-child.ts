@@ -1,4 +1,5 @@
-// The policy server in a process of its own, as users run it (`reasonlab serve`): prints its URL.
+// The policy server in a process of its own, as users run it (`reasonlab serve`): prints its URL
+// and how many engine threads it runs, as one JSON line.
 import { loadBackend, loadCheckpoint, startServer } from "@reasonlab/policy";
 
 const [dir, backend = "wasm", engines = "auto"] = process.argv.slice(2);
@@ -7,5 +8,5 @@ const server = await startServer(
   { ...loadCheckpoint(tf, dir!), id: "bench" },
   { port: 0, ...(engines === "auto" ? {} : { engines: Number(engines) }) },
 );
-console.log(server.url);
+console.log(JSON.stringify({ url: server.url, engines: server.engines }));
 process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
